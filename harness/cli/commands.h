@@ -1,0 +1,16 @@
+#pragma once
+// The subcommands of `faultline`. Each registers its options on the CLI11 app and
+// returns the exit code when run: 0 valid, 1 invalid, 2 unknown, 3 error. Exceptions
+// may be thrown by the harness layer; main() turns them into exit code 3.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace faultline::harness {
+
+// Adds `check` to `app`; `*run` is set to the function that runs it once parsed.
+void add_check_command(CLI::App& app, std::function<int()>* run);
+
+inline constexpr int kExitError = 3;
+
+}  // namespace faultline::harness
