@@ -45,7 +45,7 @@ Value to_json(const Op& op) {
 namespace {
 base::Error field_error(std::string_view field, std::string_view expected, const Value& got) {
   return base::Error{"expected \"" + std::string(field) + "\" to be " + std::string(expected) +
-                     ", got " + (got.is_null() ? std::string("nothing") : got.dump())};
+                     ", got " + (got.is_null() ? std::string("nothing") : to_text(got))};
 }
 }  // namespace
 
@@ -100,6 +100,10 @@ base::Result<Op> op_from_json(const Value& j) {
   return op;
 }
 
+std::string to_text(const Value& v) {
+  return v.dump(-1, ' ', false, Value::error_handler_t::replace);
+}
+
 std::string describe(const Op& op) {
   std::string s = to_string(op.process);
   s += ' ';
@@ -108,10 +112,10 @@ std::string describe(const Op& op) {
   s += op.f;
   if (op.key) {
     s += ' ';
-    s += op.key->is_string() ? op.key->get<std::string>() : op.key->dump();
+    s += op.key->is_string() ? op.key->get<std::string>() : to_text(*op.key);
   }
   s += ' ';
-  s += op.value.dump();
+  s += to_text(op.value);
   return s;
 }
 

@@ -59,6 +59,10 @@ Value to_json(const Op& op);
 // the caller prefixes the file and line.
 base::Result<Op> op_from_json(const Value& json);
 
+// Compact JSON text of a value. Invalid UTF-8 (EDN passes bytes through) becomes
+// U+FFFD instead of throwing.
+std::string to_text(const Value& v);
+
 // Short human form, e.g. `3 ok cas [1,4]` or `3 ok cas k7 [1,4]`.
 std::string describe(const Op& op);
 
