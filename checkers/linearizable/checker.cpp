@@ -43,7 +43,8 @@ LinearizabilityChecker::LinearizabilityChecker(CheckOptions options, std::string
 }
 
 int32_t LinearizabilityChecker::key_index(const history::Value& key) {
-  auto [it, inserted] = key_ids_.try_emplace(key.dump(), static_cast<int32_t>(keys_.size()));
+  auto [it, inserted] =
+      key_ids_.try_emplace(history::to_text(key), static_cast<int32_t>(keys_.size()));
   if (inserted) {
     keys_.push_back(key);
     key_ops_.emplace_back();
@@ -80,7 +81,7 @@ base::Status LinearizabilityChecker::add(const history::Op& op) {
       if (op.type == history::OpType::Invoke || op.type == history::OpType::Ok) {
         return base::Error{where(op) +
                            "the kv model needs a key: a \"key\" field or a [key value] tuple, "
-                           "got " + op.value.dump()};
+                           "got " + history::to_text(op.value)};
       }
     } else {
       key = op.value[0];
@@ -263,7 +264,8 @@ base::Result<LinearizabilityResult> LinearizabilityChecker::check() {
         job.result.key = keys_[k];
         job.result.ops = static_cast<int64_t>(prepared->ops.size());
         job.search = std::make_unique<WglSearch>(std::move(prepared->ops),
-                                                 std::move(prepared->transitions), &budget);
+                                                 std::move(prepared->transitions), &budget,
+                                                 options_.prunings);
       }
       if (deadline > 0 && base::real_clock().now_ns() >= deadline) {
         job.search->give_up("time limit");
@@ -307,6 +309,8 @@ base::Result<LinearizabilityResult> LinearizabilityChecker::check() {
 
   for (Job& job : jobs) {
     result.verdict = combine(result.verdict, job.result.verdict);
+    result.search_steps += job.result.steps;
+    result.search_configs += job.result.configs;
     if (job.result.verdict == Verdict::Valid) {
       ++result.valid_keys;
     } else {
@@ -345,7 +349,7 @@ std::string op_text(const OpRef& op) {
   std::ostringstream out;
   if (op.index >= 0) out << "#" << op.index << " ";
   out << "(line " << op.line << ") process " << op.process << " "
-      << (op.indeterminate ? "info " : "ok ") << op.f << " " << op.value.dump();
+      << (op.indeterminate ? "info " : "ok ") << op.f << " " << history::to_text(op.value);
   return out.str();
 }
 
@@ -357,7 +361,7 @@ history::Value op_json(const OpRef& op) {
 }
 
 std::string key_text(const history::Value& key) {
-  return key.is_null() ? std::string("the history") : "key " + key.dump();
+  return key.is_null() ? std::string("the history") : "key " + history::to_text(key);
 }
 
 }  // namespace
@@ -411,6 +415,8 @@ history::Value to_json(const LinearizabilityResult& r) {
   j["keys"] = r.keys;
   j["valid_keys"] = r.valid_keys;
   j["seconds"] = r.seconds;
+  j["search_steps"] = r.search_steps;
+  j["search_configs"] = r.search_configs;
   j["peak_search_bytes"] = r.peak_search_bytes;
   j["warnings"] = r.warnings;
   j["problems"] = history::Value::array();

@@ -42,6 +42,7 @@ struct CheckOptions {
   int64_t memory_limit_bytes = int64_t{1} << 30;
   int threads = 0;                              // 0: every core
   int64_t slice_steps = 200'000;                // search steps per turn of a key
+  Prunings prunings;                            // benchmarks only: all on otherwise
 };
 
 // An op as shown in a report.
@@ -87,6 +88,8 @@ struct LinearizabilityResult {
   int64_t valid_keys = 0;
   std::vector<KeyResult> problems;  // keys that are invalid or unknown, in key order
   double seconds = 0;
+  int64_t search_steps = 0;    // over all keys
+  int64_t search_configs = 0;  // memoised configurations over all keys
   int64_t peak_search_bytes = 0;
   std::vector<std::string> warnings;
 };

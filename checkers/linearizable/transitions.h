@@ -27,6 +27,8 @@ class Transitions {
   // while an observing op is still to be linearized.
   virtual bool observes(int32_t cls) const = 0;
   virtual bool blind(int32_t state) const = 0;
+  // True if ops of this class never change any state they are legal in (reads).
+  virtual bool read_only(int32_t cls) const = 0;
   virtual std::string describe_state(int32_t state) const = 0;
   virtual std::string describe_class(int32_t cls) const = 0;
   virtual int64_t memory_bytes() const = 0;
@@ -38,7 +40,8 @@ class Transitions {
 //   std::optional<State> step(const State&, const Op&) const;   // nullopt: illegal
 //   uint64_t hash_state(const State&) const; uint64_t hash_op(const Op&) const;
 //   std::string describe_state(const State&) const; std::string describe_op(const Op&) const;
-// and optionally bool observes(const Op&) const and bool blind(const State&) const.
+// and optionally bool observes(const Op&) const, bool blind(const State&) const and
+// bool read_only(const Op&) const (all default to false).
 template <class M>
 class InternedTransitions final : public Transitions {
  public:
@@ -62,6 +65,11 @@ class InternedTransitions final : public Transitions {
       } else {
         observes_.push_back(false);
       }
+      if constexpr (requires(const M& m, const Op& o) { m.read_only(o); }) {
+        read_only_.push_back(model_.read_only(op));
+      } else {
+        read_only_.push_back(false);
+      }
     }
     return it->second;
   }
@@ -83,6 +91,7 @@ class InternedTransitions final : public Transitions {
   }
 
   bool observes(int32_t cls) const override { return observes_[static_cast<size_t>(cls)]; }
+  bool read_only(int32_t cls) const override { return read_only_[static_cast<size_t>(cls)]; }
   bool blind(int32_t state) const override {
     if constexpr (requires(const M& m, const State& s) { m.blind(s); }) {
       return model_.blind(states_[static_cast<size_t>(state)]);
@@ -133,6 +142,7 @@ class InternedTransitions final : public Transitions {
   std::vector<Op> classes_;
   std::unordered_map<Op, int32_t, OpHash> class_ids_;
   std::vector<bool> observes_;
+  std::vector<bool> read_only_;
   std::vector<int32_t> table_;
   int32_t initial_ = 0;
 };

@@ -36,8 +36,11 @@ void encode_words(std::vector<uint32_t>& key, const std::vector<uint64_t>& bits,
 }  // namespace
 
 WglSearch::WglSearch(std::vector<SearchOp> ops, std::unique_ptr<Transitions> transitions,
-                     MemoryBudget* budget)
-    : ops_(std::move(ops)), transitions_(std::move(transitions)), budget_(budget) {
+                     MemoryBudget* budget, Prunings prunings)
+    : ops_(std::move(ops)),
+      transitions_(std::move(transitions)),
+      budget_(budget),
+      prunings_(prunings) {
   std::stable_sort(ops_.begin(), ops_.end(),
                    [](const SearchOp& a, const SearchOp& b) { return a.call_pos < b.call_pos; });
 }
@@ -48,32 +51,40 @@ void WglSearch::build() {
   built_ = true;
   const auto n = static_cast<int32_t>(ops_.size());
   head_ = 2 * n;
-  next_.assign(static_cast<size_t>(2 * n + 1), -1);
-  prev_.assign(static_cast<size_t>(2 * n + 1), -1);
+  info_head_ = 2 * n + 1;
+  next_.assign(static_cast<size_t>(2 * n + 2), -1);
+  prev_.assign(static_cast<size_t>(2 * n + 2), -1);
 
-  // Entries in history order. At equal positions calls come first: ops that touch
-  // the same instant are treated as concurrent, never as ordered.
-  std::vector<std::pair<int64_t, int32_t>> entries;
-  entries.reserve(static_cast<size_t>(2 * n));
+  // Two lists in history order: calls and returns of completed ops, and calls of
+  // indeterminate ops. At equal positions calls come first: ops that touch the same
+  // instant are treated as concurrent, never as ordered.
+  std::vector<std::pair<int64_t, int32_t>> completed, indeterminate;
   for (int32_t i = 0; i < n; ++i) {
-    entries.emplace_back(ops_[static_cast<size_t>(i)].call_pos, 2 * i);
-    if (ops_[static_cast<size_t>(i)].ret_pos != kNever) {
-      entries.emplace_back(ops_[static_cast<size_t>(i)].ret_pos, 2 * i + 1);
+    const SearchOp& op = ops_[static_cast<size_t>(i)];
+    if (op.ret_pos != kNever) {
+      completed.emplace_back(op.call_pos, 2 * i);
+      completed.emplace_back(op.ret_pos, 2 * i + 1);
+    } else {
+      indeterminate.emplace_back(op.call_pos, 2 * i);
     }
   }
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    if ((a.second & 1) != (b.second & 1)) return (a.second & 1) < (b.second & 1);
-    return a.second < b.second;
-  });
-  int32_t last = head_;
-  for (const auto& [pos, e] : entries) {
-    next_[static_cast<size_t>(last)] = e;
-    prev_[static_cast<size_t>(e)] = last;
-    last = e;
-  }
-  next_[static_cast<size_t>(last)] = head_;
-  prev_[static_cast<size_t>(head_)] = last;
+  auto link = [&](std::vector<std::pair<int64_t, int32_t>>& entries, int32_t head) {
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      if ((a.second & 1) != (b.second & 1)) return (a.second & 1) < (b.second & 1);
+      return a.second < b.second;
+    });
+    int32_t last = head;
+    for (const auto& [pos, e] : entries) {
+      next_[static_cast<size_t>(last)] = e;
+      prev_[static_cast<size_t>(e)] = last;
+      last = e;
+    }
+    next_[static_cast<size_t>(last)] = head;
+    prev_[static_cast<size_t>(head)] = last;
+  };
+  link(completed, head_);
+  link(indeterminate, info_head_);
 
   rank_.resize(static_cast<size_t>(n));
   group_.assign(static_cast<size_t>(n), -1);
@@ -117,6 +128,7 @@ void WglSearch::build() {
 
   state_ = transitions_->initial();
   cursor_ = next_[static_cast<size_t>(head_)];
+  fresh_ = true;
 }
 
 void WglSearch::lift(int32_t op) {
@@ -217,6 +229,12 @@ void WglSearch::note_dead_end(int32_t op) {
   result_.state_at_failure = state_;
 }
 
+// One step of the search looks at one entry. Candidates for the next op to
+// linearize are the calls of completed ops before the first return entry (phase
+// Completed), then the indeterminate ops called before that return (phase
+// Indeterminate): trying completed ops first keeps old pending indeterminate ops
+// from being tried at every step. If no candidate fits, the first return's op cannot
+// be placed after what is placed so far: backtrack.
 bool WglSearch::run(int64_t max_steps) {
   if (finished_) return true;
   if (!built_) build();
@@ -230,65 +248,127 @@ bool WglSearch::run(int64_t max_steps) {
       finish(Verdict::Valid);
       return true;
     }
-    const int32_t e = cursor_;
-    const int32_t op = e >> 1;
-    if ((e & 1) == 0) {
-      const SearchOp& o = ops_[static_cast<size_t>(op)];
-      const bool indeterminate = o.ret_pos == kNever;
-      if (indeterminate && group_rank_[static_cast<size_t>(op)] !=
-                               group_taken_[static_cast<size_t>(group_[static_cast<size_t>(op)])]) {
-        cursor_ = next_[static_cast<size_t>(e)];
-        continue;
-      }
-      const int32_t next_state = transitions_->step(state_, o.cls);
-      // An indeterminate op that changes nothing here is never needed: dropping it
-      // from a linearization leaves every state as it was.
-      if (next_state != kIllegal && !(indeterminate && next_state == state_)) {
-        const int64_t observers_left =
-            remaining_observers_ - (!indeterminate && transitions_->observes(o.cls) ? 1 : 0);
-        if (!(observers_left > 0 && transitions_->blind(next_state))) {
-          mark(op, true);
-          const uint64_t hash =
-              set_hash_ ^ base::mix64(static_cast<uint64_t>(next_state) * 0x9e3779b97f4a7c15ULL);
-          encode_config(next_state);
-          if (!memo_.contains(hash, key_)) {
-            if (!reserve_for_insert()) {
-              mark(op, false);
-              result_.steps += steps;
-              finish(Verdict::Unknown, "memory limit");
-              return true;
-            }
-            memo_.insert(hash, key_);
-            stack_.push_back(Frame{op, state_});
-            lift(op);
-            state_ = next_state;
-            cursor_ = next_[static_cast<size_t>(head_)];
-            continue;
-          }
-          mark(op, false);
+    if (fresh_ && prunings_.forced_reads) {
+      // A new configuration. If a candidate completed op is read-only (it never
+      // changes a state) and legal now, it may go next in some linearization
+      // whenever any linearization exists: moving it earlier changes no state, and
+      // no unplaced op must precede it (it was called before the first return). So
+      // it is a forced move: no other candidate is tried here.
+      fresh_ = false;
+      int32_t forced = -1;
+      for (int32_t e = next_[static_cast<size_t>(head_)]; (e & 1) == 0;
+           e = next_[static_cast<size_t>(e)]) {
+        const int32_t cls = ops_[static_cast<size_t>(e >> 1)].cls;
+        if (transitions_->read_only(cls) && transitions_->step(state_, cls) == state_) {
+          forced = e >> 1;
+          break;
         }
       }
-      cursor_ = next_[static_cast<size_t>(e)];
+      if (forced >= 0) {
+        if (try_linearize(forced, /*forced=*/true)) continue;
+        if (finished_) {
+          result_.steps += steps;
+          return true;
+        }
+        // Explored before, and failed: so does this configuration.
+        if (!backtrack()) {
+          result_.steps += steps;
+          finish(Verdict::Invalid);
+          return true;
+        }
+        continue;
+      }
+    }
+    const int32_t e = cursor_;
+    bool dead_end = false;
+    if (!in_indeterminate_) {
+      if ((e & 1) == 1) {
+        deadline_ = e;  // the first return entry
+        in_indeterminate_ = true;
+        cursor_ = next_[static_cast<size_t>(info_head_)];
+        continue;
+      }
     } else {
-      // The return of an op not yet linearized: nothing placed so far can be
-      // extended past it. Backtrack (Lowe's JIT search).
-      note_dead_end(op);
-      if (stack_.empty()) {
+      dead_end = e == info_head_ || ops_[static_cast<size_t>(e >> 1)].call_pos >
+                                        ops_[static_cast<size_t>(deadline_ >> 1)].ret_pos;
+    }
+    if (!dead_end) {
+      if (try_linearize(e >> 1, /*forced=*/false)) continue;
+      if (finished_) {
         result_.steps += steps;
-        finish(Verdict::Invalid);
         return true;
       }
-      const Frame f = stack_.back();
-      stack_.pop_back();
-      best_shared_ = std::min(best_shared_, stack_.size());
-      unlift(f.op);
-      mark(f.op, false);
-      state_ = f.prev_state;
-      cursor_ = next_[static_cast<size_t>(2 * f.op)];
+      cursor_ = next_[static_cast<size_t>(e)];
+      continue;
+    }
+    note_dead_end(deadline_ >> 1);
+    if (!backtrack()) {
+      result_.steps += steps;
+      finish(Verdict::Invalid);
+      return true;
     }
   }
   result_.steps += steps;
   return false;
+}
+
+// Undoes the last placed op and resumes the walk after it; a forced op has no
+// alternatives, so its configuration fails with it and is undone too. False when
+// nothing is left to undo: the history is not linearizable.
+bool WglSearch::backtrack() {
+  while (!stack_.empty()) {
+    const Frame f = stack_.back();
+    stack_.pop_back();
+    best_shared_ = std::min(best_shared_, stack_.size());
+    unlift(f.op);
+    mark(f.op, false);
+    state_ = f.prev_state;
+    if (f.forced) continue;
+    in_indeterminate_ = ops_[static_cast<size_t>(f.op)].ret_pos == kNever;
+    deadline_ = f.deadline;
+    cursor_ = next_[static_cast<size_t>(2 * f.op)];
+    return true;
+  }
+  return false;
+}
+
+bool WglSearch::try_linearize(int32_t op, bool forced) {
+  const SearchOp& o = ops_[static_cast<size_t>(op)];
+  const bool indeterminate = o.ret_pos == kNever;
+  if (indeterminate && prunings_.interchangeable_first &&
+      group_rank_[static_cast<size_t>(op)] !=
+                           group_taken_[static_cast<size_t>(group_[static_cast<size_t>(op)])]) {
+    return false;  // an earlier op of its class is still unplaced: that one goes first
+  }
+  const int32_t next_state = transitions_->step(state_, o.cls);
+  if (next_state == kIllegal) return false;
+  // An indeterminate op that changes nothing here is never needed: dropping it from
+  // a linearization leaves every state as it was.
+  if (indeterminate && prunings_.skip_idle_indeterminate && next_state == state_) return false;
+  const int64_t observers_left =
+      remaining_observers_ - (!indeterminate && transitions_->observes(o.cls) ? 1 : 0);
+  if (observers_left > 0 && transitions_->blind(next_state)) return false;
+  mark(op, true);
+  const uint64_t hash =
+      set_hash_ ^ base::mix64(static_cast<uint64_t>(next_state) * 0x9e3779b97f4a7c15ULL);
+  encode_config(next_state);
+  if (memo_.contains(hash, key_)) {
+    mark(op, false);
+    return false;
+  }
+  if (!reserve_for_insert()) {
+    mark(op, false);
+    finish(Verdict::Unknown, "memory limit");
+    return false;
+  }
+  memo_.insert(hash, key_);
+  stack_.push_back(Frame{op, state_, in_indeterminate_ ? deadline_ : -1, forced});
+  lift(op);
+  state_ = next_state;
+  in_indeterminate_ = false;
+  fresh_ = true;
+  cursor_ = next_[static_cast<size_t>(head_)];
+  return true;
 }
 
 void WglSearch::finish(Verdict verdict, std::string reason) {

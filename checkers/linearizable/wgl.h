@@ -51,11 +51,20 @@ struct SearchResult {
   int32_t state_at_failure = -1;
 };
 
+// The exact prunings on top of plain WGL (each is argued where it is applied in
+// wgl.cpp). All on by default; benchmarks turn them off to measure plain WGL, the
+// algorithm of Porcupine and Knossos, as a baseline in the same run.
+struct Prunings {
+  bool forced_reads = true;         // a legal read-only candidate is the only one tried
+  bool skip_idle_indeterminate = true;  // an indeterminate op that changes nothing
+  bool interchangeable_first = true;    // same-class indeterminate ops: earliest first
+};
+
 class WglSearch {
  public:
   // `ops` may be in any order. `budget` may be null (no limit).
   WglSearch(std::vector<SearchOp> ops, std::unique_ptr<Transitions> transitions,
-            MemoryBudget* budget);
+            MemoryBudget* budget, Prunings prunings = {});
   ~WglSearch();
   WglSearch(const WglSearch&) = delete;
   WglSearch& operator=(const WglSearch&) = delete;
@@ -76,9 +85,13 @@ class WglSearch {
   struct Frame {
     int32_t op;
     int32_t prev_state;
+    int32_t deadline;  // the return entry that bounded the candidates when op was chosen
+    bool forced;       // the only candidate tried in its configuration
   };
 
   void build();
+  bool try_linearize(int32_t op, bool forced);
+  bool backtrack();
   void lift(int32_t op);
   void unlift(int32_t op);
   void mark(int32_t op, bool on);
@@ -91,12 +104,17 @@ class WglSearch {
   std::vector<SearchOp> ops_;
   std::unique_ptr<Transitions> transitions_;
   MemoryBudget* budget_;
+  Prunings prunings_;
 
-  // Dancing-links list of entries in position order: entry 2*i is op i's call,
-  // entry 2*i+1 its return (absent for ops that may never return); kHead is the head.
+  // Dancing-links lists of entries in position order: entry 2*i is op i's call,
+  // entry 2*i+1 its return. head_ heads the completed ops' calls and returns,
+  // info_head_ the indeterminate ops' calls.
   std::vector<int32_t> next_, prev_;
   int32_t head_ = 0;
-  std::vector<int32_t> entry_order_;
+  int32_t info_head_ = 0;
+  bool in_indeterminate_ = false;
+  bool fresh_ = true;              // a configuration not yet scanned for a forced move  // the cursor walks the indeterminate list
+  int32_t deadline_ = -1;          // then: the first return entry of the completed list
 
   // Linearized sets, split so that the memo key stays short: completed ops in call
   // order (a long run of leading ones plus a short window) and indeterminate ops.

@@ -35,7 +35,7 @@ std::string AppendModel::render(size_t begin, size_t end) const {
 std::string AppendModel::render_tokens(const std::vector<int32_t>& tokens) const {
   if (is_string_) {
     history::Value s = std::string(tokens.begin(), tokens.end());
-    return s.dump();
+    return history::to_text(s);
   }
   std::string out = "[";
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -116,14 +116,14 @@ base::Result<Prepared> prepare_append(const std::vector<KeyOp>& ops, const Model
     if (!t) {
       return op_error(options, op,
                       std::string("expected a read of this key to return ") +
-                          (tok.is_string ? "a string" : "a list") + ", got " + op.value.dump());
+                          (tok.is_string ? "a string" : "a list") + ", got " + history::to_text(op.value));
     }
     if (t->size() > longest.size()) longest = *t;
     read_tokens[i] = std::move(t);
   }
   auto init_tokens = tok.of_value(options.initial);
   if (!init_tokens) {
-    return base::Error{"the initial value " + options.initial.dump() +
+    return base::Error{"the initial value " + history::to_text(options.initial) +
                        " does not suit an append key (expected a list, a string or null)"};
   }
   const bool init_is_prefix =
@@ -144,7 +144,7 @@ base::Result<Prepared> prepare_append(const std::vector<KeyOp>& ops, const Model
         if (!op.value.is_string()) {
           return op_error(options, op,
                           "expected the element appended to a string key to be a string, got " +
-                              op.value.dump());
+                              history::to_text(op.value));
         }
         for (unsigned char c : op.value.get_ref<const std::string&>()) a.tokens.push_back(c);
       } else {

@@ -47,6 +47,7 @@ class AppendModel {
   State init() const { return initial_; }
   std::optional<State> step(State s, const Op& op) const;
   bool observes(const Op& op) const { return op.is_read; }
+  bool read_only(const Op& op) const { return op.is_read; }
   bool blind(State s) const { return s == kOffL; }
   uint64_t hash_state(State s) const { return static_cast<uint64_t>(s + 1); }
   uint64_t hash_op(const Op& op) const;

@@ -66,7 +66,7 @@ base::Result<Prepared> prepare_multi_register(const std::vector<KeyOp>& ops,
     return it->second;
   };
   auto name_of = [](const history::Value& k) {
-    return k.is_string() ? k.get<std::string>() : k.dump();
+    return k.is_string() ? k.get<std::string>() : history::to_text(k);
   };
 
   std::vector<std::pair<int32_t, int32_t>> initial_values;
@@ -76,7 +76,7 @@ base::Result<Prepared> prepare_multi_register(const std::vector<KeyOp>& ops,
     }
   } else if (!options.initial.is_null()) {
     return base::Error{"the multi-register model expects an initial value like "
-                       "{\"x\":0,\"y\":0}, got " + options.initial.dump()};
+                       "{\"x\":0,\"y\":0}, got " + history::to_text(options.initial)};
   }
 
   // First pass: micro-ops (registers get numbers as they appear).
@@ -90,7 +90,7 @@ base::Result<Prepared> prepare_multi_register(const std::vector<KeyOp>& ops,
     }
     if (!op.value.is_array()) {
       return op_error(options, op,
-                      "expected a txn value like [[\"read\",\"x\",0]], got " + op.value.dump());
+                      "expected a txn value like [[\"read\",\"x\",0]], got " + history::to_text(op.value));
     }
     MultiRegisterModel::Op txn;
     for (const auto& m : op.value) {
@@ -98,7 +98,7 @@ base::Result<Prepared> prepare_multi_register(const std::vector<KeyOp>& ops,
           (m[0] != "read" && m[0] != "write" && m[0] != "r" && m[0] != "w")) {
         return op_error(options, op,
                         "expected each micro-op of a txn to be [read|write, register, value], "
-                        "got " + m.dump());
+                        "got " + history::to_text(m));
       }
       MicroOp micro;
       micro.write = m[0] == "write" || m[0] == "w";

@@ -32,6 +32,12 @@ class MultiRegisterModel {
 
   State init() const { return initial_; }
   std::optional<State> step(const State& s, const Op& op) const;
+  bool read_only(const Op& op) const {
+    for (const MicroOp& m : op) {
+      if (m.write) return false;
+    }
+    return true;
+  }
   uint64_t hash_state(const State& s) const;
   uint64_t hash_op(const Op& op) const;
   std::string describe_state(const State& s) const;

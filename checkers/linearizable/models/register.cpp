@@ -33,7 +33,7 @@ base::Result<Prepared> prepare_register(const std::vector<KeyOp>& ops, const Mod
     } else if (op.f == "cas" && allow_cas) {
       if (!op.value.is_array() || op.value.size() != 2) {
         return op_error(options, op, "expected the value of a cas to be [from to], got " +
-                                         op.value.dump());
+                                         history::to_text(op.value));
       }
       r.kind = RegisterOp::Kind::Cas;
       r.a = values->intern(op.value[0]);

@@ -39,6 +39,9 @@ class RegisterModel {
     }
     return std::nullopt;
   }
+  bool read_only(const Op& op) const {
+    return op.kind == Op::Kind::Read || (op.kind == Op::Kind::Cas && op.a == op.b);
+  }
   uint64_t hash_state(State s) const { return static_cast<uint64_t>(s); }
   uint64_t hash_op(const Op& op) const {
     return (static_cast<uint64_t>(op.kind) << 60) ^ (static_cast<uint64_t>(op.a) << 30) ^

@@ -14,7 +14,7 @@ namespace faultline::checkers::linearizable {
 class ValueTable {
  public:
   int32_t intern(const history::Value& v) {
-    std::string text = v.dump();
+    std::string text = history::to_text(v);
     auto [it, inserted] = ids_.try_emplace(text, static_cast<int32_t>(texts_.size()));
     if (inserted) texts_.push_back(std::move(text));
     return it->second;
