@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz/ and runs each for
 # FUZZ_SECONDS (default 60) on a corpus in fuzz-out/<target>/corpus, seeded from the
 # EDN fixtures and a few generated JSONL lines. Exits non-zero if a target crashed and
-# prints where the crashing input is. Not part of CTest.
+# prints where the crashing input is. Installs clang and libclang-rt-14-dev with apt-get
+# first if they are missing (Debian 12, as root). Not part of CTest.
 #
 #   scripts/fuzz.sh                        # both targets, 60 s each
 #   FUZZ_SECONDS=30 scripts/fuzz.sh jsonl_fuzz
@@ -17,6 +18,25 @@ seconds=${FUZZ_SECONDS:-60}
 max_len=${FUZZ_MAX_LEN:-8192}
 jobs=${FUZZ_BUILD_JOBS:-2}
 if (($# > 0)); then targets=("$@"); else targets=(jsonl_fuzz edn_fuzz); fi
+
+# What the fuzz build needs (Debian 12): clang with its libFuzzer/sanitizer runtimes, plus
+# the packages CMake finds for every build. Only missing ones are installed, so a second
+# run fetches nothing; installing needs root.
+packages=(clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libcli11-dev)
+missing=()
+for p in "${packages[@]}"; do
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) != 0 ]]; then
+    echo "error: scripts/fuzz.sh needs ${missing[*]}; run it as root to install them" >&2
+    exit 3
+  fi
+  echo "fuzz: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
 # Warnings are not errors here: a clang-only warning must not stop a crash hunt (the
 # gcc build, with -Werror, is where warnings are enforced).
@@ -94,7 +114,7 @@ for target in "${targets[@]}"; do
   "$build/fuzz/$target" "$dir/corpus" \
     -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$dir/" -print_final_stats=1 >"$dir/fuzz.log" 2>&1 || rc=$?
-  grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::new_units_added)' \
+  grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::new_units_added)' \
     "$dir/fuzz.log" || true
   if ((rc != 0)); then
     failed+=("$target")

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "checkers/linearizable/models/append.h"
+#include "checkers/linearizable/models/generic.h"
 #include "checkers/linearizable/models/multi_register.h"
 #include "checkers/linearizable/models/mutex.h"
 #include "checkers/linearizable/models/register.h"
@@ -40,6 +41,7 @@ LinearizabilityChecker::LinearizabilityChecker(CheckOptions options, std::string
   model_options_.initial = options_.initial;
   model_options_.nil_read = options_.nil_read;
   model_options_.source_name = source_name_;
+  model_options_.concrete_append = options_.concrete_append;
 }
 
 int32_t LinearizabilityChecker::key_index(const history::Value& key) {
@@ -153,13 +155,15 @@ base::Result<Prepared> prepare_key(ModelKind model, const std::vector<KeyOp>& op
     case ModelKind::Kv: {
       // A key that is appended to holds a list, and so does a key that is only read
       // and reads lists (its appends may all have failed); any other key is a cas
-      // register.
+      // register. A key that is both appended to and written uses concrete states.
       bool appends = false, writes = false, list_reads = false;
       for (const KeyOp& o : ops) {
         appends |= o.f == "append";
         writes |= o.f == "write" || o.f == "put" || o.f == "cas";
         list_reads |= (o.f == "read" || o.f == "get") && o.value.is_array();
       }
+      if (appends && writes) return prepare_generic(ops, options);
+      if (appends && options.concrete_append) return prepare_generic(ops, options);
       return appends || (list_reads && !writes) ? prepare_append(ops, options)
                                                  : prepare_register(ops, options, true);
     }

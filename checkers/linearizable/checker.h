@@ -43,6 +43,7 @@ struct CheckOptions {
   int threads = 0;                              // 0: every core
   int64_t slice_steps = 200'000;                // search steps per turn of a key
   Prunings prunings;                            // benchmarks only: all on otherwise
+  bool concrete_append = false;                 // benchmarks only: see models/generic.h
 };
 
 // An op as shown in a report.

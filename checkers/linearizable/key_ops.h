@@ -25,6 +25,7 @@ struct ModelOptions {
   history::Value initial;  // the model's initial value (null by default)
   NilRead nil_read = NilRead::Unknown;
   std::string source_name;  // file name, for error messages
+  bool concrete_append = false;  // benchmarks only: append keys without the abstraction
 };
 
 struct KeyOp {

@@ -41,7 +41,9 @@ class Transitions {
 //   uint64_t hash_state(const State&) const; uint64_t hash_op(const Op&) const;
 //   std::string describe_state(const State&) const; std::string describe_op(const Op&) const;
 // and optionally bool observes(const Op&) const, bool blind(const State&) const and
-// bool read_only(const Op&) const (all default to false).
+// bool read_only(const Op&) const (all default to false), and
+// size_t heap_bytes(const State&) const, the memory a state owns beyond its size
+// (default 0), so that the memory limit counts every interned state.
 template <class M>
 class InternedTransitions final : public Transitions {
  public:
@@ -108,8 +110,9 @@ class InternedTransitions final : public Transitions {
   }
   int64_t memory_bytes() const override {
     return static_cast<int64_t>(table_.capacity() * sizeof(int32_t) +
-                                states_.capacity() * sizeof(State) * 3 +
-                                classes_.capacity() * sizeof(Op) * 3);
+                                states_.capacity() * sizeof(State) +
+                                classes_.capacity() * sizeof(Op) * 3) +
+           state_bytes_;
   }
   const M& model() const { return model_; }
   size_t state_count() const { return states_.size(); }
@@ -117,6 +120,7 @@ class InternedTransitions final : public Transitions {
  private:
   static constexpr int32_t kUnknown = -2;
   static constexpr size_t kMaxTableEntries = size_t{1} << 24;
+  static constexpr size_t kMapNodeBytes = 48;
 
   struct StateHash {
     const M* m;
@@ -131,6 +135,12 @@ class InternedTransitions final : public Transitions {
     auto it = state_ids_.find(s);
     if (it != state_ids_.end()) return it->second;
     const auto id = static_cast<int32_t>(states_.size());
+    // Each state is held twice (the vector and the map's key) plus a map node.
+    size_t heap = 0;
+    if constexpr (requires(const M& m, const State& st) { m.heap_bytes(st); }) {
+      heap = model_.heap_bytes(s);
+    }
+    state_bytes_ += static_cast<int64_t>(2 * heap + sizeof(State) + kMapNodeBytes);
     states_.push_back(s);
     state_ids_.emplace(std::move(s), id);
     return id;
@@ -145,6 +155,7 @@ class InternedTransitions final : public Transitions {
   std::vector<bool> read_only_;
   std::vector<int32_t> table_;
   int32_t initial_ = 0;
+  int64_t state_bytes_ = 0;
 };
 
 }  // namespace faultline::checkers::linearizable

@@ -38,6 +38,7 @@ class MultiRegisterModel {
     }
     return true;
   }
+  size_t heap_bytes(const State& s) const { return s.capacity() * sizeof(int32_t); }
   uint64_t hash_state(const State& s) const;
   uint64_t hash_op(const Op& op) const;
   std::string describe_state(const State& s) const;

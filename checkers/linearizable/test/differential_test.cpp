@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 
 #include "base/random.h"
@@ -181,7 +182,8 @@ struct Tally {
   int invalid = 0;
 };
 
-void run_differential(const std::string& model, ModelKind kind, int seeds, Tally& tally) {
+void run_differential(const std::string& model, ModelKind kind, int seeds, Tally& tally,
+                      const std::function<void(CheckOptions&)>& tune = {}) {
   for (int seed = 1; seed <= seeds; ++seed) {
     const Value initial = model == "append" ? Value() : Value(0);
     const std::vector<Op> events =
@@ -193,6 +195,7 @@ void run_differential(const std::string& model, ModelKind kind, int seeds, Tally
     options.model = kind;
     options.initial = initial;
     options.threads = 1;
+    if (tune) tune(options);
     LinearizabilityChecker checker(options, "generated");
     for (const Op& e : events) {
       Op copy = e;
@@ -230,6 +233,22 @@ TEST(LinearizableDifferential, AppendAbstractionAgreesWithConcreteLists) {
   run_differential("append", ModelKind::Kv, 2000, t);
   EXPECT_GT(t.valid, 400);
   EXPECT_GT(t.invalid, 200);
+}
+
+TEST(LinearizableDifferential, PlainWglWithoutPruningsAgreesWithBruteForce) {
+  Tally t;
+  run_differential("cas-register", ModelKind::CasRegister, 1500, t, [](CheckOptions& o) {
+    o.prunings = Prunings{false, false, false};
+  });
+  EXPECT_GT(t.valid, 300);
+  EXPECT_GT(t.invalid, 150);
+}
+
+TEST(LinearizableDifferential, ConcreteAppendStatesAgreeWithBruteForce) {
+  Tally t;
+  run_differential("append", ModelKind::Kv, 1500, t, [](CheckOptions& o) { o.concrete_append = true; });
+  EXPECT_GT(t.valid, 300);
+  EXPECT_GT(t.invalid, 150);
 }
 
 TEST(LinearizableDifferential, MutexAgreesWithBruteForce) {

@@ -166,6 +166,17 @@ TEST(AppendModel, ReadOfWrongKindNamesTheLine) {
   EXPECT_EQ(r.error().message, "test:3: expected a read of this key to return a list, got 5");
 }
 
+TEST(KvModel, KeyMixingWritesAndAppendsUsesConcreteValues) {
+  HistoryBuilder h;
+  h.invoke(1, "write", Value::array({7}), "k").ok(1).invoke(1, "append", 8, "k").ok(1);
+  h.invoke(2, "read", nullptr, "k").ok(2, Value::array({7, 8}));
+  EXPECT_EQ(verdict_of(h, kKv), Verdict::Valid);
+  HistoryBuilder bad;
+  bad.invoke(1, "write", Value::array({7}), "k").ok(1).invoke(1, "append", 8, "k").ok(1);
+  bad.invoke(2, "read", nullptr, "k").ok(2, Value::array({8}));
+  EXPECT_EQ(verdict_of(bad, kKv), Verdict::Invalid);
+}
+
 TEST(KvModel, KeysAreCheckedIndependently) {
   HistoryBuilder h;
   h.invoke(1, "write", 1, "a").ok(1).invoke(2, "write", 2, "b").ok(2);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkers/linearizable/models/generic.h"
 #include "checkers/linearizable/test/history_builder.h"
 
 namespace faultline::checkers::linearizable {
@@ -145,6 +146,38 @@ TEST(LinearizableSearch, ManyConcurrentCrashedAppendsAreCheap) {
   auto r = h.check(options_for(ModelKind::Kv));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->verdict, Verdict::Valid);
+}
+
+}  // namespace
+}  // namespace faultline::checkers::linearizable
+
+namespace faultline::checkers::linearizable {
+namespace {
+
+TEST(LinearizableBudget, InternedStatesCountTheirHeapMemory) {
+  InternedTransitions<GenericModel> t(GenericModel(Value(""), true));
+  const int64_t before = t.memory_bytes();
+  const std::string chunk(1000, 'x');
+  int32_t cls = t.add_class(GenericOp{GenericOp::Kind::Append, chunk, {}});
+  int32_t s = t.initial();
+  for (int i = 0; i < 100; ++i) s = t.step(s, cls);  // 100 strings of 1..100 kB
+  // The states hold about 5 MB of characters (held twice: vector and map key).
+  EXPECT_GT(t.memory_bytes() - before, 2 * 5'000'000);
+}
+
+TEST(LinearizableBudget, ConcreteStatesStayWithinTheMemoryLimit) {
+  HistoryBuilder h;
+  for (int p = 0; p < 40; ++p) h.invoke(p + 10, "append", std::string(200, static_cast<char>('a' + p % 26)), "k");
+  h.invoke(1, "read", nullptr, "k").ok(1, "nothing like it");
+  for (int p = 0; p < 40; ++p) h.info(p + 10);
+  CheckOptions o = options_for(ModelKind::Kv);
+  o.concrete_append = true;
+  o.memory_limit_bytes = 16 << 20;
+  auto r = h.check(o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->verdict, Verdict::Unknown);
+  EXPECT_EQ(r->problems.at(0).reason, "memory limit");
+  EXPECT_LE(r->peak_search_bytes, 16 << 20);
 }
 
 }  // namespace
