@@ -126,6 +126,7 @@ base::Status LinearizabilityChecker::add(const history::Op& op) {
   }
   Pending p = std::move(it->second);
   pending_.erase(it);
+  p.op.completion_line = op.line;
   switch (op.type) {
     case history::OpType::Fail:
       return base::ok_status();  // certainly did not happen
@@ -172,7 +173,8 @@ base::Result<Prepared> prepare_key(ModelKind model, const std::vector<KeyOp>& op
 }
 
 OpRef op_ref(const KeyOp& op) {
-  return OpRef{op.index, op.line, op.process, op.f, op.value, op.indeterminate()};
+  return OpRef{op.index, op.line, op.completion_line, op.process, op.f, op.value,
+               op.indeterminate()};
 }
 
 Counterexample make_counterexample(const history::Value& key, const std::vector<KeyOp>& ops,
@@ -352,20 +354,27 @@ namespace {
 std::string op_text(const OpRef& op) {
   std::ostringstream out;
   if (op.index >= 0) out << "#" << op.index << " ";
-  out << "(line " << op.line << ") process " << op.process << " "
-      << (op.indeterminate ? "info " : "ok ") << op.f << " " << history::to_text(op.value);
+  out << "process " << op.process << " " << (op.indeterminate ? "info " : "ok ") << op.f << " "
+      << history::to_text(op.value) << (op.completion_line > 0 ? " (lines " : " (line ") << op.line;
+  if (op.completion_line > 0) {
+    out << "-" << op.completion_line;
+  } else {
+    out << ", never completed";
+  }
+  out << ")";
   return out.str();
 }
 
 history::Value op_json(const OpRef& op) {
-  history::Value j = {{"line", op.line}, {"process", op.process}, {"f", op.f},
+  history::Value j = {{"line", op.line}, {"completion_line", op.completion_line},
+                      {"process", op.process}, {"f", op.f},
                       {"value", op.value}, {"type", op.indeterminate ? "info" : "ok"}};
   if (op.index >= 0) j["index"] = op.index;
   return j;
 }
 
 std::string key_text(const history::Value& key) {
-  return key.is_null() ? std::string("the history") : "key " + history::to_text(key);
+  return key.is_null() ? std::string("The history") : "Key " + history::to_text(key);
 }
 
 }  // namespace

@@ -49,7 +49,8 @@ struct CheckOptions {
 // An op as shown in a report.
 struct OpRef {
   int64_t index = -1;  // the history's index, or -1
-  int64_t line = 0;
+  int64_t line = 0;             // the invoke's
+  int64_t completion_line = 0;  // the ok's or info's; 0 if it never completed
   int64_t process = 0;
   std::string f;
   history::Value value;

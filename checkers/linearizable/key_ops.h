@@ -36,6 +36,7 @@ struct KeyOp {
   int64_t process = 0;
   int64_t index = -1;  // the history's :index of the invoke, if it had one
   int64_t line = 0;    // source line of the invoke
+  int64_t completion_line = 0;  // source line of the ok/info; 0: never completed
   bool indeterminate() const { return ret_pos == kNever; }
 };
 
