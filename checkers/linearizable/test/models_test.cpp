@@ -235,6 +235,17 @@ TEST(HistoryJoin, OkWithoutInvokeIsAnError) {
   EXPECT_EQ(s.error().message, "h.jsonl:9: \"ok\" for process 4, which has no pending invoke");
 }
 
+TEST(HistoryJoin, ProcessIdAfterInfoStartsANewOperation) {
+  // Jepsen gives the thread a new id after info, but a reused id must not be read
+  // as a completion of the crashed op: the crashed write may still land later.
+  HistoryBuilder h;
+  h.invoke(1, "write", 3).info(1).invoke(1, "read").ok(1, 0).invoke(2, "read").ok(2, 3);
+  auto r = h.check(kCas);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->verdict, Verdict::Valid);
+  EXPECT_EQ(r->operations, 3);
+}
+
 TEST(HistoryJoin, NemesisOpsAreNotClientOps) {
   HistoryBuilder h;
   h.invoke(1, "write", 1).ok(1);
