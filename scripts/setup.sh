@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build g++ pkg-config
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
+  openssh-server openssh-client iproute2 libboost-dev libboost-filesystem-dev libssh-dev iptables
 )
 
 if [ "$(id -u)" != 0 ]; then
@@ -21,7 +22,22 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # openssh-server must not start a host sshd: the local cluster runs its own per node.
+  # A policy-rc.d that exits 101 forbids service starts during the install; one that
+  # already exists is left untouched.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    made_policy=1
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ "$made_policy" = 1 ]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
 fi
 echo "setup: all packages present"

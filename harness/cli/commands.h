@@ -11,6 +11,9 @@ namespace faultline::harness {
 // Adds `check` to `app`; `*run` is set to the function that runs it once parsed.
 void add_check_command(CLI::App& app, std::function<int()>* run);
 
+// Adds `cluster` (up, down, status, ssh: the local cluster of namespaces with sshd).
+void add_cluster_command(CLI::App& app, std::function<int()>* run);
+
 inline constexpr int kExitError = 3;
 
 }  // namespace faultline::harness

@@ -1,0 +1,180 @@
+// `faultline cluster up|down|status|ssh`: the local cluster (DESIGN.md "Local cluster").
+// up/down need root. status and ssh go through the SSH control layer (libssh), to the
+// local cluster's nodes or, with --nodes-file, to any machines: status exits 0 if every
+// node answers over SSH, else 1; ssh exits with the remote command's status, or 3 if the
+// node could not be reached (the error names it).
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "harness/cli/commands.h"
+#include "harness/cluster/cluster.h"
+#include "harness/cluster/process.h"
+#include "harness/control/node.h"
+#include "harness/control/quote.h"
+#include "harness/control/ssh.h"
+
+namespace faultline::harness {
+namespace {
+
+namespace cl = cluster;
+
+struct ClusterArgs {
+  std::string state_dir = cl::kDefaultStateDir;
+  int nodes = 5;
+  std::string subnet = "10.77.0.0/24";
+  std::string node;
+  std::vector<std::string> command;
+  // Real machines instead of the local cluster.
+  std::string nodes_file;
+  control::NodesDefaults defaults;
+  bool accept_new_host_keys = false;
+  double timeout_s = 60;
+};
+
+// The nodes to reach: --nodes-file if given, else the local cluster's nodes.json.
+base::Result<std::vector<control::NodeSpec>> nodes_of(const ClusterArgs& a) {
+  if (!a.nodes_file.empty()) return control::load_nodes_file(a.nodes_file, a.defaults);
+  return control::load_nodes_file(cl::absolute_state_dir(a.state_dir) / "nodes.json", {});
+}
+
+control::SshOptions ssh_options(const ClusterArgs& a) {
+  control::SshOptions o;
+  o.accept_new_host_keys = a.accept_new_host_keys;
+  return o;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return kExitError;
+}
+
+int run_up(const ClusterArgs& a) {
+  cl::UpOptions o;
+  o.nodes = a.nodes;
+  o.subnet = a.subnet;
+  o.state_dir = a.state_dir;
+  auto s = cl::up(o, std::cout);
+  return s.ok() ? 0 : fail(s.error().message);
+}
+
+int run_down(const ClusterArgs& a) {
+  auto s = cl::down(a.state_dir, std::cout);
+  return s.ok() ? 0 : fail(s.error().message);
+}
+
+// Every node: can we run a command on it over SSH? For the local cluster, also its
+// namespace, its sshd process and its port.
+int run_status(const ClusterArgs& a) {
+  auto specs = nodes_of(a);
+  if (!specs.ok()) return fail(specs.error().message);
+  control::Pool pool(*specs, ssh_options(a));
+  std::vector<std::string> names;
+  for (const auto& n : *specs) names.push_back(n.name);
+  std::vector<std::string> errors(names.size());
+  auto results = pool.on_nodes(names, [&](const std::string& node) -> base::Status {
+    auto r = pool.exec(node, "true", 5000);
+    if (!r.ok()) return r.error();
+    return base::ok_status();
+  });
+  std::vector<cl::NodeStatus> local;
+  if (a.nodes_file.empty()) {
+    auto st = cl::node_status(a.state_dir);
+    if (!st.ok()) return fail(st.error().message);
+    local = std::move(*st);
+  }
+  auto yes = [](bool b) { return b ? "yes" : "NO"; };
+  if (local.empty()) {
+    std::printf("%-8s %-22s %-4s\n", "node", "address", "ssh");
+  } else {
+    std::printf("%-8s %-22s %-4s %-6s %-6s %-6s\n", "node", "address", "ssh", "netns", "sshd",
+                "tcp:22");
+  }
+  bool all = true;
+  for (size_t i = 0; i < specs->size(); ++i) {
+    const auto& n = (*specs)[i];
+    const std::string address = n.host + ":" + std::to_string(n.port);
+    const bool ssh = results[i].ok();
+    all = all && ssh;
+    if (i < local.size()) {
+      std::printf("%-8s %-22s %-4s %-6s %-6s %-6s\n", n.name.c_str(), address.c_str(), yes(ssh),
+                  yes(local[i].netns), yes(local[i].process), yes(local[i].tcp));
+    } else {
+      std::printf("%-8s %-22s %-4s\n", n.name.c_str(), address.c_str(), yes(ssh));
+    }
+    if (!ssh) std::printf("         %s\n", results[i].error().message.c_str());
+  }
+  return all ? 0 : 1;
+}
+
+int run_ssh(const ClusterArgs& a) {
+  auto specs = nodes_of(a);
+  if (!specs.ok()) return fail(specs.error().message);
+  control::Pool pool(*specs, ssh_options(a));
+  auto r = pool.exec(a.node, control::shell_join(a.command),
+                     static_cast<int64_t>(a.timeout_s * 1000));
+  if (!r.ok()) return fail(r.error().message);
+  std::fwrite(r->out.data(), 1, r->out.size(), stdout);
+  std::fwrite(r->err.data(), 1, r->err.size(), stderr);
+  return r->exit_status;
+}
+
+CLI::App* add(CLI::App* parent, const char* name, const char* help,
+              std::shared_ptr<ClusterArgs> args) {
+  CLI::App* cmd = parent->add_subcommand(name, help);
+  cmd->add_option("--state-dir", args->state_dir, "Where the cluster's keys and state live")
+      ->capture_default_str();
+  return cmd;
+}
+
+}  // namespace
+
+void add_cluster_command(CLI::App& app, std::function<int()>* run) {
+  auto args = std::make_shared<ClusterArgs>();
+  CLI::App* cluster = app.add_subcommand(
+      "cluster",
+      "A local cluster: each node a set of namespaces on a bridge with its own sshd.");
+  cluster->require_subcommand(1);
+
+  CLI::App* up = add(cluster, "up", "Create the cluster (root). Harmless if it is up.", args);
+  up->add_option("--nodes", args->nodes, "Number of nodes, n1..nN")
+      ->check(CLI::Range(1, cl::kMaxNodes))
+      ->capture_default_str();
+  up->add_option("--subnet", args->subnet, "IPv4 /24; the host is .1, node nK is .(10+K)")
+      ->capture_default_str();
+  up->callback([args, run] { *run = [args] { return run_up(*args); }; });
+
+  CLI::App* down = add(cluster, "down", "Remove every trace of the cluster (root).", args);
+  down->callback([args, run] { *run = [args] { return run_down(*args); }; });
+
+  CLI::App* status = add(cluster, "status",
+                         "Show each node's namespace, sshd and port 22. Exit 0 if all are "
+                         "reachable, else 1.",
+                         args);
+  auto remote_options = [&](CLI::App* cmd) {
+    cmd->add_option("--nodes-file", args->nodes_file,
+                    "nodes.json, or a plain list of host[:port] lines (real machines)");
+    cmd->add_option("--ssh-user", args->defaults.user, "User for a plain host list")
+        ->capture_default_str();
+    cmd->add_option("--ssh-key", args->defaults.key_path, "Private key for a plain host list");
+    cmd->add_option("--known-hosts", args->defaults.known_hosts_path,
+                    "known_hosts for a plain host list");
+    cmd->add_flag("--accept-new-host-keys", args->accept_new_host_keys,
+                  "Learn unknown host keys (a changed key is always refused)");
+  };
+  remote_options(status);
+  status->callback([args, run] { *run = [args] { return run_status(*args); }; });
+
+  CLI::App* ssh = add(cluster, "ssh", "Run a command on a node: ssh nK -- CMD...", args);
+  ssh->add_option("node", args->node, "n1, n2, ...")->required();
+  ssh->add_option("command", args->command, "The command and its arguments (after --)");
+  ssh->add_option("--timeout", args->timeout_s, "Seconds before the command is abandoned")
+      ->capture_default_str();
+  remote_options(ssh);
+  ssh->callback([args, run] { *run = [args] { return run_ssh(*args); }; });
+}
+
+}  // namespace faultline::harness
