@@ -1,0 +1,362 @@
+#include "nemesis/iptables.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "harness/control/quote.h"
+
+namespace faultline::nemesis {
+namespace {
+
+using harness::control::shell_join;
+
+std::string format_probability(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", p);
+  return buf;
+}
+
+// The arguments after "-A FAULTLINE" that make `rule`.
+std::vector<std::string> rule_args(const DropRule& rule) {
+  std::vector<std::string> args = {"-s", rule.source};
+  if (rule.probability < 1.0) {
+    args.insert(args.end(), {"-m", "statistic", "--mode", "random", "--probability",
+                             format_probability(rule.probability)});
+  }
+  args.insert(args.end(), {"-j", "DROP"});
+  return args;
+}
+
+std::vector<std::string> iptables(std::vector<std::string> args) {
+  args.insert(args.begin(), {"iptables", "-w"});
+  return args;
+}
+
+std::string first_line(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  const auto nl = t.find('\n');
+  return nl == std::string::npos ? t : t.substr(0, nl) + " ...";
+}
+
+bool is_ipv4(const std::string& s) {
+  in_addr a{};
+  return ::inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+
+base::Status combine(const std::vector<base::Status>& results) {
+  std::string message;
+  for (const auto& r : results) {
+    if (r.ok()) continue;
+    if (!message.empty()) message += "; ";
+    message += r.error().message;
+  }
+  if (message.empty()) return base::ok_status();
+  return base::Error{message};
+}
+
+std::string describe_rules(const std::vector<DropRule>& rules) {
+  if (rules.empty()) return "(empty)";
+  std::string s;
+  for (const auto& r : rules) s += (s.empty() ? "" : "; ") + describe(r);
+  return s;
+}
+
+}  // namespace
+
+std::string describe(const DropRule& rule) {
+  DropRule shown = rule;
+  shown.source += "/32";
+  std::vector<std::string> words = {"-A", kChain};
+  const auto args = rule_args(shown);
+  words.insert(words.end(), args.begin(), args.end());
+  std::string s;
+  for (const auto& w : words) s += (s.empty() ? "" : " ") + w;
+  return s;
+}
+
+base::Result<std::vector<DropRule>> parse_chain(const std::string& output) {
+  std::vector<DropRule> rules;
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream in(line);
+    std::vector<std::string> t;
+    for (std::string w; in >> w;) t.push_back(w);
+    if (t.empty()) continue;
+    if (t.size() == 2 && t[0] == "-N" && t[1] == kChain) continue;
+    auto bad = [&](const std::string& why) {
+      return base::Error{"chain " + std::string(kChain) + " holds a rule we did not make (" + why +
+                         "): " + line};
+    };
+    if (t.size() < 2 || t[0] != "-A" || t[1] != kChain)
+      return bad("not an -A " + std::string(kChain) + " line");
+    DropRule rule;
+    bool have_source = false, have_drop = false, have_statistic = false;
+    for (size_t i = 2; i < t.size(); i += 2) {
+      if (i + 1 >= t.size()) return bad("option " + t[i] + " has no value");
+      const std::string& opt = t[i];
+      const std::string& val = t[i + 1];
+      if (opt == "-s") {
+        rule.source = val;
+        if (const auto slash = val.find('/'); slash != std::string::npos) {
+          if (val.substr(slash) != "/32") return bad("source is a network, not one address");
+          rule.source = val.substr(0, slash);
+        }
+        have_source = true;
+      } else if (opt == "-m" && val == "statistic") {
+        have_statistic = true;
+      } else if (opt == "--mode" && val == "random" && have_statistic) {
+      } else if (opt == "--probability" && have_statistic) {
+        char* end = nullptr;
+        rule.probability = std::strtod(val.c_str(), &end);
+        if (end == val.c_str() || *end != '\0') return bad("probability '" + val + "'");
+      } else if (opt == "-j" && val == "DROP") {
+        have_drop = true;
+      } else {
+        return bad("unexpected " + opt + " " + val);
+      }
+    }
+    if (!have_source || !have_drop) return bad("not a -s <address> -j DROP rule");
+    rules.push_back(rule);
+  }
+  return rules;
+}
+
+bool same_rules(std::vector<DropRule> a, std::vector<DropRule> b) {
+  if (a.size() != b.size()) return false;
+  auto by_source = [](const DropRule& x, const DropRule& y) {
+    return x.source != y.source ? x.source < y.source : x.probability < y.probability;
+  };
+  std::sort(a.begin(), a.end(), by_source);
+  std::sort(b.begin(), b.end(), by_source);
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].source != b[i].source) return false;
+    if (std::fabs(a[i].probability - b[i].probability) > 1e-6) return false;
+  }
+  return true;
+}
+
+std::map<NodeName, std::string> addresses_of(const std::vector<harness::control::NodeSpec>& nodes) {
+  std::map<NodeName, std::string> out;
+  for (const auto& n : nodes) out[n.name] = n.host;
+  return out;
+}
+
+IptablesNet::IptablesNet(harness::control::Pool& pool, std::map<NodeName, std::string> addresses,
+                         int64_t timeout_ms)
+    : pool_(pool), addresses_(std::move(addresses)), timeout_ms_(timeout_ms) {}
+
+base::Result<std::string> IptablesNet::address(const NodeName& node) const {
+  const auto it = addresses_.find(node);
+  if (it == addresses_.end())
+    return base::Error{"node " + node + ": not one of the cluster's nodes"};
+  if (!is_ipv4(it->second)) {
+    return base::Error{"node " + node + ": address '" + it->second +
+                       "' is not an IPv4 address (iptables faults need one)"};
+  }
+  return it->second;
+}
+
+base::Status IptablesNet::apply(const Partition& partition) {
+  std::map<NodeName, std::vector<DropRule>> rules;
+  for (const auto& [node, peers] : partition.grudge) {
+    if (auto a = address(node); !a.ok()) return a.error();
+    for (const auto& peer : peers) {
+      if (peer == node) return base::Error{"node " + node + ": a node cannot drop itself"};
+      auto a = address(peer);
+      if (!a.ok()) return a.error();
+      // Every packet from the peer, not just new connections: no ESTABLISHED/RELATED
+      // accept precedes this in our chain, so connections that were open when the
+      // partition began are cut too (as a real partition would).
+      rules[node].push_back(DropRule{*a, 1.0});
+    }
+  }
+  return install(rules);
+}
+
+base::Status IptablesNet::apply(const Loss& loss) {
+  if (!(loss.probability > 0.0 && loss.probability <= 1.0)) {
+    return base::Error{"packet loss probability " + format_probability(loss.probability) +
+                       " is not in (0, 1]"};
+  }
+  std::map<NodeName, std::vector<DropRule>> rules;
+  for (const auto& pair : loss.pairs) {
+    if (pair.from == pair.to) return base::Error{"node " + pair.to + ": a node cannot drop itself"};
+    auto from = address(pair.from);
+    if (!from.ok()) return from.error();
+    if (auto to = address(pair.to); !to.ok()) return to.error();
+    rules[pair.to].push_back(DropRule{*from, loss.probability});
+  }
+  return install(rules);
+}
+
+base::Status IptablesNet::install(const std::map<NodeName, std::vector<DropRule>>& rules) {
+  std::vector<NodeName> nodes;
+  for (const auto& [node, addr] : addresses_) nodes.push_back(node);
+  // One slot per node, written only by that node's thread.
+  std::vector<std::vector<DropRule>> read_back(nodes.size());
+  std::vector<bool> have(nodes.size(), false);
+  static const std::vector<DropRule> kNone;
+  auto statuses = pool_.on_nodes(nodes, [&](const NodeName& node) -> base::Status {
+    const size_t i =
+        static_cast<size_t>(std::find(nodes.begin(), nodes.end(), node) - nodes.begin());
+    const auto it = rules.find(node);
+    auto got = install_on(node, it == rules.end() ? kNone : it->second);
+    if (!got.ok()) return got.error();
+    read_back[i] = *got;
+    have[i] = true;
+    return base::ok_status();
+  });
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (have[i]) {
+      applied_[nodes[i]] = read_back[i];
+    } else {
+      applied_.erase(nodes[i]);
+    }
+  }
+  return combine(statuses);
+}
+
+base::Result<std::vector<DropRule>> IptablesNet::install_on(const NodeName& node,
+                                                            const std::vector<DropRule>& rules) {
+  // Create our chain unless it exists, jump to it from INPUT exactly once, empty it,
+  // then add the rules. set -e: the first failing step stops the script.
+  std::string script = "set -e\n";
+  script += shell_join(iptables({"-S", kChain})) + " >/dev/null 2>&1 || " +
+            shell_join(iptables({"-N", kChain})) + "\n";
+  script += shell_join(iptables({"-C", "INPUT", "-j", kChain})) + " >/dev/null 2>&1 || " +
+            shell_join(iptables({"-I", "INPUT", "-j", kChain})) + "\n";
+  script += shell_join(iptables({"-F", kChain})) + "\n";
+  for (const auto& rule : rules) {
+    auto args = rule_args(rule);
+    args.insert(args.begin(), {"-A", kChain});
+    script += shell_join(iptables(args)) + "\n";
+  }
+  auto r = pool_.exec(node, script, timeout_ms_);
+  if (!r.ok()) return r.error();
+  if (r->exit_status != 0) {
+    return base::Error{"node " + node + ": iptables failed (exit " +
+                       std::to_string(r->exit_status) + ") installing " + describe_rules(rules) +
+                       ": " + first_line(r->err)};
+  }
+  // Read back: what the kernel holds is what counts.
+  auto s = pool_.exec(node, shell_join(iptables({"-S", kChain})), timeout_ms_);
+  if (!s.ok()) return s.error();
+  if (s->exit_status != 0) {
+    return base::Error{"node " + node + ": cannot read back chain " + kChain + ": " +
+                       first_line(s->err)};
+  }
+  auto got = parse_chain(s->out);
+  if (!got.ok()) return base::Error{"node " + node + ": " + got.error().message};
+  if (!same_rules(*got, rules)) {
+    std::string missing;
+    for (const auto& want : rules) {
+      if (std::none_of(got->begin(), got->end(),
+                       [&](const DropRule& g) { return same_rules({g}, {want}); })) {
+        missing += (missing.empty() ? "" : "; ") + describe(want);
+      }
+    }
+    return base::Error{"node " + node + ": rules did not apply as intended" +
+                       (missing.empty() ? std::string() : " (missing: " + missing + ")") +
+                       "; wanted " + describe_rules(rules) + ", chain holds " +
+                       describe_rules(*got)};
+  }
+  return *got;
+}
+
+base::Status IptablesNet::heal() {
+  std::vector<NodeName> nodes;
+  for (const auto& [node, addr] : addresses_) nodes.push_back(node);
+  auto statuses = pool_.on_nodes(nodes, [&](const NodeName& node) { return heal_on(node); });
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (statuses[i].ok()) applied_.erase(nodes[i]);
+  }
+  return combine(statuses);
+}
+
+base::Status IptablesNet::heal_on(const NodeName& node) {
+  const std::string exists = shell_join(iptables({"-S", kChain})) + " >/dev/null 2>&1";
+  std::string script;
+  // Only our chain and the INPUT rules that jump to it (-D deletes one match at a
+  // time; there should be one, but a crashed run may have left more).
+  script += "if " + exists + "; then " + shell_join(iptables({"-F", kChain})) + "; fi\n";
+  script += "while " + shell_join(iptables({"-C", "INPUT", "-j", kChain})) +
+            " >/dev/null 2>&1; do " + shell_join(iptables({"-D", "INPUT", "-j", kChain})) +
+            " || exit 1; done\n";
+  script += "if " + exists + "; then " + shell_join(iptables({"-X", kChain})) + " || exit 1; fi\n";
+  auto r = pool_.exec(node, script, timeout_ms_);
+  if (!r.ok()) return r.error();
+  if (r->exit_status != 0) {
+    return base::Error{"node " + node + ": iptables failed (exit " +
+                       std::to_string(r->exit_status) + ") removing chain " + kChain + ": " +
+                       first_line(r->err)};
+  }
+  auto s = pool_.exec(node, shell_join(iptables({"-S"})), timeout_ms_);
+  if (!s.ok()) return s.error();
+  if (s->exit_status != 0) {
+    return base::Error{"node " + node + ": iptables -S failed after heal: " + first_line(s->err)};
+  }
+  if (s->out.find(kChain) != std::string::npos) {
+    return base::Error{"node " + node + ": " + kChain + " is still in iptables -S after heal"};
+  }
+  return base::ok_status();
+}
+
+base::Status IptablesNet::apply_delay(const std::vector<NodeName>& nodes, int64_t delay_ms,
+                                      const std::string& device) {
+  if (delay_ms <= 0)
+    return base::Error{"packet delay must be positive, not " + std::to_string(delay_ms) + " ms"};
+  for (const auto& node : nodes) {
+    if (addresses_.count(node) == 0)
+      return base::Error{"node " + node + ": not one of the cluster's nodes"};
+  }
+  auto statuses =
+      pool_.on_nodes(nodes, [&](const NodeName& node) { return check_netem_on(node, device); });
+  if (auto s = combine(statuses); !s.ok()) return s;
+  return base::Error{"packet delay is not implemented yet (the netem qdisc is available on " +
+                     std::to_string(nodes.size()) + " node(s))"};
+}
+
+base::Status IptablesNet::check_netem_on(const NodeName& node, const std::string& device) {
+  auto r = pool_.exec(
+      node, shell_join({"tc", "qdisc", "add", "dev", device, "root", "netem", "delay", "1ms"}),
+      timeout_ms_);
+  if (!r.ok()) return r.error();
+  if (r->exit_status != 0) {
+    const std::string& err = r->err;
+    if (err.find("qdisc kind is unknown") != std::string::npos ||
+        err.find("not found") != std::string::npos ||
+        err.find("No such file") != std::string::npos) {
+      return base::Error{"node " + node +
+                         ": packet delay needs the netem qdisc, which this kernel does not have"};
+    }
+    return base::Error{"node " + node + ": cannot check for the netem qdisc on " + device + ": " +
+                       first_line(err)};
+  }
+  // netem is there; take the probe qdisc away again.
+  auto d = pool_.exec(node, shell_join({"tc", "qdisc", "del", "dev", device, "root", "netem"}),
+                      timeout_ms_);
+  if (!d.ok()) return d.error();
+  if (d->exit_status != 0) {
+    return base::Error{"node " + node + ": cannot remove the probe netem qdisc from " + device +
+                       ": " + first_line(d->err)};
+  }
+  return base::ok_status();
+}
+
+std::string IptablesNet::describe_applied() const {
+  std::string s;
+  for (const auto& [node, rules] : applied_) {
+    if (rules.empty()) continue;
+    s += (s.empty() ? "" : "\n") + node + ": " + describe_rules(rules);
+  }
+  return s.empty() ? "no rules" : s;
+}
+
+}  // namespace faultline::nemesis

@@ -1,0 +1,103 @@
+#pragma once
+// IptablesNet: the network faults of the real nemesis (partitions and packet loss),
+// applied with iptables inside each node over the SSH pool. All our rules live in one
+// chain of our own, FAULTLINE, in the filter table, jumped to once from INPUT; heal()
+// removes exactly that and never touches anyone else's rules. Called from the nemesis
+// thread only: not thread-safe (it uses the Pool, which is, from several threads at
+// once inside each call). IPv4 only: node addresses must be IPv4 literals.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "harness/control/node.h"
+#include "harness/control/ssh.h"
+#include "nemesis/faults.h"
+
+namespace faultline::nemesis {
+
+inline constexpr const char* kChain = "FAULTLINE";
+
+// One rule of our chain: drop packets whose source is `source`, every packet
+// (probability 1) or each one with `probability`.
+struct DropRule {
+  std::string source;  // IPv4 address, no prefix length ("10.77.0.12")
+  double probability = 1.0;
+  bool operator==(const DropRule&) const = default;
+};
+
+// The rule as an `iptables -S` line: "-A FAULTLINE -s 10.77.0.12/32 -j DROP", with
+// "-m statistic --mode random --probability 0.5" before -j when probability < 1.
+std::string describe(const DropRule& rule);
+
+// The rules in `iptables -S FAULTLINE` output (its "-N FAULTLINE" line is skipped).
+// Error, quoting the line, for a rule that is not one DropRule could have made.
+base::Result<std::vector<DropRule>> parse_chain(const std::string& iptables_s_output);
+
+// True if `a` and `b` hold the same rules in any order, probabilities equal within
+// 1e-6 (the kernel keeps p as a 31-bit fraction and iptables prints 11 decimals).
+bool same_rules(std::vector<DropRule> a, std::vector<DropRule> b);
+
+// node name -> NodeSpec.host, the address peers see its packets come from.
+std::map<NodeName, std::string> addresses_of(const std::vector<harness::control::NodeSpec>& nodes);
+
+class IptablesNet {
+ public:
+  // `addresses`: every node of the cluster, name -> IPv4 address. `pool` must outlive
+  // this object and reach every node in `addresses`. Each remote command is bounded by
+  // `timeout_ms`.
+  IptablesNet(harness::control::Pool& pool, std::map<NodeName, std::string> addresses,
+              int64_t timeout_ms = 10'000);
+
+  // Replaces our chain's rules on every node (in parallel) with the partition's: node
+  // X gets "-A FAULTLINE -s <peer> -j DROP" for each peer it holds a grudge against;
+  // nodes with no grudge get an empty chain. Then reads every chain back. Error (naming
+  // the node, and the rule) if a node is unknown or unreachable, a command fails, or a
+  // rule that was meant to be there is not (or one that was not meant is). Other nodes
+  // are still applied when one fails; applied() says what each one holds.
+  base::Status apply(const Partition& partition);
+
+  // Replaces our chain's rules on every node with the loss: for each pair, `to` gets
+  // "-A FAULTLINE -s <from> -m statistic --mode random --probability p -j DROP".
+  // Precondition checked (error): 0 < probability <= 1, from != to, both known.
+  base::Status apply(const Loss& loss);
+
+  // On every node: flush our chain, remove INPUT's jump(s) to it, delete it; then
+  // check `iptables -S` mentions FAULTLINE nowhere. Idempotent, harmless when the chain
+  // does not exist, and touches no other rule. Errors name the node.
+  base::Status heal();
+
+  // Packet delay needs the netem qdisc. This checks for it on each node (adding, then
+  // removing, `netem delay 1ms` on `device`) and returns "node n1: packet delay needs
+  // the netem qdisc, which this kernel does not have" when it is missing. Delay itself
+  // is not implemented yet: with netem present this is still an error, saying so.
+  base::Status apply_delay(const std::vector<NodeName>& nodes, int64_t delay_ms,
+                           const std::string& device = "eth0");
+
+  // What our chain held on each node when it was last read back (after apply; empty
+  // after heal). Nodes whose chain could not be read are absent.
+  const std::map<NodeName, std::vector<DropRule>>& applied() const { return applied_; }
+
+  // applied() as text for the history: one line per node with rules,
+  // "n1: -A FAULTLINE -s 10.77.0.12/32 -j DROP; -A FAULTLINE ...", nodes in name order;
+  // "no rules" when there are none.
+  std::string describe_applied() const;
+
+ private:
+  // Installs `rules` (node -> its rules; nodes of addresses_ not in it get none).
+  base::Status install(const std::map<NodeName, std::vector<DropRule>>& rules);
+  base::Result<std::vector<DropRule>> install_on(const NodeName& node,
+                                                 const std::vector<DropRule>& rules);
+  base::Status heal_on(const NodeName& node);
+  base::Status check_netem_on(const NodeName& node, const std::string& device);
+  base::Result<std::string> address(const NodeName& node) const;
+
+  harness::control::Pool& pool_;
+  std::map<NodeName, std::string> addresses_;
+  int64_t timeout_ms_;
+  std::map<NodeName, std::vector<DropRule>> applied_;
+};
+
+}  // namespace faultline::nemesis
