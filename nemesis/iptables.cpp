@@ -1,4 +1,5 @@
 #include "nemesis/iptables.h"
+#include "nemesis/state_file.h"
 
 #include <arpa/inet.h>
 
@@ -196,9 +197,28 @@ base::Status IptablesNet::apply(const Loss& loss) {
   return install(rules);
 }
 
+// Replaces each listed node's net_rules in the state file (an empty list clears it).
+base::Status IptablesNet::record(const std::map<NodeName, std::vector<DropRule>>& rules) {
+  if (state_path_.empty()) return base::ok_status();
+  return update_state(state_path_, [&](NemesisState& s) {
+    for (const auto& [node, list] : rules) {
+      clear_net_rules(s, node);
+      for (const auto& r : list) add_net_rule(s, node, describe(r));
+    }
+  });
+}
+
 base::Status IptablesNet::install(const std::map<NodeName, std::vector<DropRule>>& rules) {
   std::vector<NodeName> nodes;
   for (const auto& [node, addr] : addresses_) nodes.push_back(node);
+  // Intent first: if the controller dies while installing, the record still says
+  // which rules may be in place.
+  std::map<NodeName, std::vector<DropRule>> intended;
+  for (const auto& node : nodes) {
+    const auto it = rules.find(node);
+    intended[node] = it == rules.end() ? std::vector<DropRule>{} : it->second;
+  }
+  if (auto s = record(intended); !s.ok()) return s;
   // One slot per node, written only by that node's thread.
   std::vector<std::vector<DropRule>> read_back(nodes.size());
   std::vector<bool> have(nodes.size(), false);
@@ -213,14 +233,18 @@ base::Status IptablesNet::install(const std::map<NodeName, std::vector<DropRule>
     have[i] = true;
     return base::ok_status();
   });
+  std::map<NodeName, std::vector<DropRule>> seen;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (have[i]) {
       applied_[nodes[i]] = read_back[i];
+      seen[nodes[i]] = read_back[i];
     } else {
-      applied_.erase(nodes[i]);
+      applied_.erase(nodes[i]);  // unknown: the intended rules stay recorded
     }
   }
-  return combine(statuses);
+  auto status = combine(statuses);
+  if (auto s = record(seen); !s.ok() && status.ok()) return s;
+  return status;
 }
 
 base::Result<std::vector<DropRule>> IptablesNet::install_on(const NodeName& node,
@@ -274,10 +298,16 @@ base::Status IptablesNet::heal() {
   std::vector<NodeName> nodes;
   for (const auto& [node, addr] : addresses_) nodes.push_back(node);
   auto statuses = pool_.on_nodes(nodes, [&](const NodeName& node) { return heal_on(node); });
+  std::map<NodeName, std::vector<DropRule>> healed;
   for (size_t i = 0; i < nodes.size(); ++i) {
-    if (statuses[i].ok()) applied_.erase(nodes[i]);
+    if (statuses[i].ok()) {
+      applied_.erase(nodes[i]);
+      healed[nodes[i]] = {};
+    }
   }
-  return combine(statuses);
+  auto status = combine(statuses);
+  if (auto s = record(healed); !s.ok() && status.ok()) return s;
+  return status;
 }
 
 base::Status IptablesNet::heal_on(const NodeName& node) {

@@ -7,6 +7,7 @@
 // once inside each call). IPv4 only: node addresses must be IPv4 literals.
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -85,7 +86,14 @@ class IptablesNet {
   // "no rules" when there are none.
   std::string describe_applied() const;
 
+  // From now on, every apply and heal also records in the nemesis state file at `path`
+  // (state_file.h, "net_rules") what each node may hold: the intended rules before they
+  // are installed (a crash midway still leaves a record to heal from), what was read
+  // back after, and nothing once healed. A failed write is an error of that call.
+  void record_state_in(std::filesystem::path path) { state_path_ = std::move(path); }
+
  private:
+  base::Status record(const std::map<NodeName, std::vector<DropRule>>& rules);
   // Installs `rules` (node -> its rules; nodes of addresses_ not in it get none).
   base::Status install(const std::map<NodeName, std::vector<DropRule>>& rules);
   base::Result<std::vector<DropRule>> install_on(const NodeName& node,
@@ -98,6 +106,7 @@ class IptablesNet {
   std::map<NodeName, std::string> addresses_;
   int64_t timeout_ms_;
   std::map<NodeName, std::vector<DropRule>> applied_;
+  std::filesystem::path state_path_;
 };
 
 }  // namespace faultline::nemesis

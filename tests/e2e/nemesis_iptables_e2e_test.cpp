@@ -2,7 +2,8 @@
 // topology blocks exactly the ordered pairs its grudge implies, heal unblocks them all,
 // loss drops about the asked share of connection attempts, and heal leaves other rules
 // alone. Needs root, /usr/sbin/sshd and /usr/sbin/iptables; skips otherwise. Each test
-// has its own state dir and subnet (10.77.50-59.0/24), so CTest may run them in parallel.
+// has its own state dir and subnet (10.77.50-59.0/24 and 10.77.65.0/24), so CTest may
+// run them in parallel.
 //
 // The probe: node a opens a TCP connection to b's sshd (port 22) with bash's /dev/tcp
 // under `timeout 1.5`. On a veth a connect takes well under a millisecond, and a
@@ -29,6 +30,7 @@
 #include "harness/control/quote.h"
 #include "harness/control/ssh.h"
 #include "nemesis/iptables.h"
+#include "nemesis/state_file.h"
 #include "nemesis/topology.h"
 
 namespace faultline::nemesis {
@@ -53,6 +55,7 @@ std::string octet_for_current_test() {
       {"HealKeepsOtherRulesAndLeavesNoTraceOfOurChain", 57},
       {"PacketDelayNamesTheMissingNetemQdisc", 58},
       {"PartitionCutsAConnectionThatWasAlreadyOpen", 59},
+      {"StateFileRecordsTheRulesUntilHealed", 65},
   };
   const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   return "10.77." + std::to_string(kOctet.at(name));
@@ -186,6 +189,23 @@ TEST_F(IptablesOnCluster, HalvesBlockExactlyTheCrossPairsUntilHealed) {
   ASSERT_EQ(show(probe()), show({}));  // nothing blocked before
   const Partition p = halves(names_);
   expect_partition_then_heal(p);
+}
+
+TEST_F(IptablesOnCluster, StateFileRecordsTheRulesUntilHealed) {
+  bring_up(3);
+  const fs::path state = dir_ / "nemesis.json";
+  net_->record_state_in(state);
+  ASSERT_TRUE(net_->apply(halves(names_)).ok());
+  auto recorded = read_state(state);
+  ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+  // halves of 3: n1 | n2,n3 — every node holds rules, n1 two of them.
+  EXPECT_EQ(recorded->net_rules.size(), 3u);
+  EXPECT_EQ(recorded->net_rules.at("n1").size(), 2u);
+  EXPECT_NE(recorded->net_rules.at("n2").at(0).find("-j DROP"), std::string::npos);
+  ASSERT_TRUE(net_->heal().ok());
+  recorded = read_state(state);
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_TRUE(recorded->net_rules.empty());
 }
 
 TEST_F(IptablesOnCluster, IsolationReplacesAnEarlierPartitionAndCutsTheNodeOffBothWays) {
