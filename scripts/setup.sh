@@ -8,6 +8,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
   openssh-server openssh-client iproute2 libboost-dev libboost-filesystem-dev libssh-dev iptables
+  faketime
 )
 
 if [ "$(id -u)" != 0 ]; then
