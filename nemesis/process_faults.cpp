@@ -464,7 +464,11 @@ base::Result<NodeOutcome> ProcessFaults::record(base::Result<NodeOutcome> outcom
       return outcome;  // nothing changed on the node
   }
   std::lock_guard<std::mutex> lock(state_mu_);
-  auto st = update_state(state_path_, change);
+  auto st = update_state(state_path_, [&](NemesisState& s) {
+    // How to find and restart the target, for a heal after a controller crash.
+    s.process = ProcessRecord{spec_.pidfile, spec_.start_command, spec_.expect};
+    change(s);
+  });
   if (!st.ok()) {
     // describe() starts with "<node>: "; the error starts with "node <node>: ".
     return base::Error{where(o.node) + ": " + describe(o).substr(o.node.size() + 2) +

@@ -41,6 +41,11 @@ json to_json(const NemesisState& s) {
   j["killed"] = s.killed;
   j["clock_offsets_ms"] = json::object();
   for (const auto& [node, ms] : s.clock_offsets_ms) j["clock_offsets_ms"][node] = ms;
+  if (s.process) {
+    j["process"] = {{"pidfile", s.process->pidfile},
+                    {"start_command", s.process->start_command},
+                    {"expect", s.process->expect}};
+  }
   return j;
 }
 
@@ -77,6 +82,21 @@ NemesisState from_json(const json& j, std::string* bad_key) {
         if (!ms.is_number_integer()) throw std::runtime_error("not an integer");
         s.clock_offsets_ms[node] = ms.get<int64_t>();
       }
+    } else if (key == "process") {
+      ProcessRecord r;
+      for (const auto& [field, v] : value.items()) {
+        *bad_key = "process." + field;
+        if (field == "pidfile") {
+          r.pidfile = v.get<std::string>();
+        } else if (field == "start_command") {
+          r.start_command = v.get<std::string>();
+        } else if (field == "expect") {
+          r.expect = v.get<std::string>();
+        } else {
+          throw std::runtime_error("unknown key");
+        }
+      }
+      s.process = std::move(r);
     } else {
       throw std::runtime_error("unknown key");
     }

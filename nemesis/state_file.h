@@ -11,12 +11,16 @@
 //    "net_rules": {"n1": ["<rule>", ...]},   // opaque, owned by the network backend
 //    "paused": {"n2": [4242]},               // pids stopped with SIGSTOP
 //    "killed": ["n3"],                       // nodes whose process was SIGKILLed
-//    "clock_offsets_ms": {"n4": 250}}        // clock skew applied per node
+//    "clock_offsets_ms": {"n4": 250},        // clock skew applied per node
+//    "process": {"pidfile": "...", "start_command": "...", "expect": "..."}}
+//                                            // how to find and restart the target
+//                                            // (recorded by ProcessFaults; not a fault)
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,6 +33,15 @@ namespace faultline::nemesis {
 inline constexpr const char* kStateFileName = "nemesis.json";
 inline constexpr int kStateFileVersion = 1;
 
+// The target process as ProcessFaults knows it (process_faults.h ProcessSpec): enough
+// for a heal after a crash to resume and restart it with the same pid checks.
+struct ProcessRecord {
+  std::string pidfile;
+  std::string start_command;
+  std::string expect;
+  bool operator==(const ProcessRecord&) const = default;
+};
+
 struct NemesisState {
   // Network rules (partitions, loss) per node, in the order applied. Each string is
   // whatever the network backend needs to delete that rule again; this file does not
@@ -37,8 +50,9 @@ struct NemesisState {
   std::map<NodeName, std::set<int>> paused;  // node -> pids stopped
   std::set<NodeName> killed;
   std::map<NodeName, int64_t> clock_offsets_ms;
+  std::optional<ProcessRecord> process;  // metadata: not counted by empty()
 
-  // True when nothing is applied (a healed cluster).
+  // True when no fault is applied (a healed cluster).
   bool empty() const;
   bool operator==(const NemesisState&) const = default;
 };

@@ -16,6 +16,8 @@
 #include "harness/control/node.h"
 #include "harness/control/quote.h"
 #include "harness/control/ssh.h"
+#include "nemesis/heal.h"
+#include "nemesis/state_file.h"
 
 namespace faultline::harness {
 namespace {
@@ -33,6 +35,7 @@ struct ClusterArgs {
   control::NodesDefaults defaults;
   bool accept_new_host_keys = false;
   double timeout_s = 60;
+  std::string nemesis_state;  // with --nodes-file: the nemesis state file
 };
 
 // The nodes to reach: --nodes-file if given, else the local cluster's nodes.json.
@@ -122,6 +125,24 @@ int run_ssh(const ClusterArgs& a) {
   return r->exit_status;
 }
 
+// Undoes every fault the nemesis state file records (after a controller crash).
+int run_heal(const ClusterArgs& a) {
+  auto specs = nodes_of(a);
+  if (!specs.ok()) return fail(specs.error().message);
+  std::filesystem::path state_file;
+  if (!a.nodes_file.empty()) {
+    if (a.nemesis_state.empty()) return fail("--nodes-file needs --nemesis-state FILE");
+    state_file = a.nemesis_state;
+  } else {
+    state_file = nemesis::state_path(cl::absolute_state_dir(a.state_dir));
+  }
+  control::Pool pool(*specs, ssh_options(a));
+  const nemesis::HealReport report = nemesis::heal_from_state(pool, *specs, state_file);
+  for (const auto& line : report.done) std::printf("healed: %s\n", line.c_str());
+  for (const auto& line : report.errors) std::fprintf(stderr, "error: %s\n", line.c_str());
+  return report.ok() ? 0 : kExitError;
+}
+
 CLI::App* add(CLI::App* parent, const char* name, const char* help,
               std::shared_ptr<ClusterArgs> args) {
   CLI::App* cmd = parent->add_subcommand(name, help);
@@ -174,6 +195,16 @@ void add_cluster_command(CLI::App& app, std::function<int()>* run) {
   ssh->add_option("--timeout", args->timeout_s, "Seconds before the command is abandoned")
       ->capture_default_str();
   remote_options(ssh);
+
+  CLI::App* heal = add(cluster, "heal",
+                       "Undo every fault the nemesis state file records: partitions and "
+                       "loss, paused and killed processes, clock offsets. For use after a "
+                       "controller crash; harmless when nothing is applied.",
+                       args);
+  remote_options(heal);
+  heal->add_option("--nemesis-state", args->nemesis_state,
+                   "With --nodes-file: the nemesis state file of the run");
+  heal->callback([args, run] { *run = [args] { return run_heal(*args); }; });
   ssh->callback([args, run] { *run = [args] { return run_ssh(*args); }; });
 }
 

@@ -122,3 +122,21 @@ TEST_F(StateFile, UpdateReadsChangesAndWrites) {
 
 }  // namespace
 }  // namespace faultline::nemesis
+
+namespace faultline::nemesis {
+namespace {
+
+
+TEST_F(StateFile, KeepsTheTargetProcessRecordWhichIsNotAFault) {
+  const std::filesystem::path p = dir_ / kStateFileName;
+  NemesisState s;
+  s.process = ProcessRecord{"/opt/faultline/raft.pid", "start 'it''s' &", "faultline-raft"};
+  EXPECT_TRUE(s.empty());
+  ASSERT_TRUE(write_state(p, s).ok());
+  auto back = read_state(p);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
+}
+
+}  // namespace
+}  // namespace faultline::nemesis

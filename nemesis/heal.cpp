@@ -1,0 +1,74 @@
+#include "nemesis/heal.h"
+
+#include "nemesis/clock.h"
+#include "nemesis/iptables.h"
+#include "nemesis/process_faults.h"
+#include "nemesis/state_file.h"
+
+namespace faultline::nemesis {
+
+HealReport heal_from_state(harness::control::Pool& pool,
+                           const std::vector<harness::control::NodeSpec>& nodes,
+                           const std::filesystem::path& state_file) {
+  HealReport report;
+  auto state = read_state(state_file);
+  if (!state.ok()) {
+    report.errors.push_back(state.error().message);
+    return report;
+  }
+
+  IptablesNet net(pool, addresses_of(nodes));
+  net.record_state_in(state_file);
+  if (auto s = net.heal(); s.ok()) {
+    report.done.push_back("network: our FAULTLINE chain removed on every node");
+  } else {
+    report.errors.push_back(s.error().message);
+  }
+
+  std::vector<NodeName> paused, killed;
+  for (const auto& [node, pids] : state->paused) paused.push_back(node);
+  killed.assign(state->killed.begin(), state->killed.end());
+  if (!paused.empty() || !killed.empty()) {
+    if (!state->process) {
+      report.errors.push_back(state_file.string() +
+                              ": processes are recorded as paused or killed, but not how to "
+                              "find or restart the target; not signalling anything");
+    } else {
+      ProcessSpec spec;
+      spec.pidfile = state->process->pidfile;
+      spec.start_command = state->process->start_command;
+      spec.expect = state->process->expect;
+      ProcessFaults processes(pool, spec);
+      processes.record_state_in(state_file);
+      auto note = [&](const NodeOutcomes& outcomes) {
+        for (const auto& o : outcomes) {
+          if (o.ok()) {
+            report.done.push_back(describe(*o));
+          } else {
+            report.errors.push_back(o.error().message);
+          }
+        }
+      };
+      note(processes.resume(paused));
+      note(processes.restart(killed));
+    }
+  }
+
+  if (!state->clock_offsets_ms.empty()) {
+    std::vector<NodeName> skewed;
+    for (const auto& [node, ms] : state->clock_offsets_ms) skewed.push_back(node);
+    FaketimeClock clock(pool);
+    for (const auto& o : clock.reset(skewed)) {
+      if (!o.ok()) {
+        report.errors.push_back(o.error().message);
+        continue;
+      }
+      report.done.push_back(o->node + ": clock offset reset to +0");
+      auto s = update_state(state_file, [&](NemesisState& st) { clear_clock_offset(st, o->node); });
+      if (!s.ok()) report.errors.push_back(s.error().message);
+    }
+  }
+  return report;
+}
+
+}  // namespace faultline::nemesis
