@@ -10,26 +10,16 @@
 #include <utility>
 
 #include "harness/control/quote.h"
+#include "nemesis/per_node.h"
+#include "nemesis/text.h"
 
 namespace faultline::nemesis {
 
 namespace {
 
-std::string where(const NodeName& node) { return "node " + node; }
-
-std::optional<long long> parse_number(std::string_view s) {
-  long long v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+using text::parse_number;
+using text::trim;
+using text::where;
 
 int64_t realtime_ns() {
   timespec ts{};
@@ -159,37 +149,6 @@ std::string describe(const ClockOutcome& o) {
 FaketimeClock::FaketimeClock(control::Pool& pool, std::string offset_file, std::string library)
     : pool_(pool), offset_file_(std::move(offset_file)), library_(std::move(library)) {}
 
-template <class T, class Fn>
-std::vector<base::Result<T>> FaketimeClock::for_nodes(const std::vector<NodeName>& nodes, Fn fn) {
-  // Each node once (two threads on one node would race); results in the order asked.
-  std::vector<NodeName> unique;
-  std::set<NodeName> seen;
-  for (const auto& n : nodes) {
-    if (seen.insert(n).second) unique.push_back(n);
-  }
-  std::map<NodeName, size_t> index;
-  for (size_t i = 0; i < unique.size(); ++i) index[unique[i]] = i;
-  // One slot per node; each thread writes only its own, and on_nodes joins them all.
-  std::vector<std::optional<base::Result<T>>> slots(unique.size());
-  auto statuses = pool_.on_nodes(unique, [&](const std::string& node) -> base::Status {
-    base::Result<T> r = fn(node);
-    base::Status status = r.ok() ? base::ok_status() : base::Status(r.error());
-    slots[index.at(node)].emplace(std::move(r));
-    return status;
-  });
-  std::vector<base::Result<T>> out;
-  for (size_t i = 0; i < unique.size(); ++i) {
-    if (slots[i]) {
-      out.push_back(std::move(*slots[i]));
-    } else if (i < statuses.size() && !statuses[i].ok()) {
-      out.emplace_back(statuses[i].error());
-    } else {
-      out.emplace_back(base::Error{where(unique[i]) + ": no result"});
-    }
-  }
-  return out;
-}
-
 base::Result<ClockReading> FaketimeClock::measure_one(const NodeName& node) {
   const std::string command = offset_measure_command(offset_file_, library_);
   const int64_t before = realtime_ns();
@@ -236,12 +195,12 @@ ClockOutcomes FaketimeClock::bump(const ClockSkew& skew) {
     }
     return out;
   }
-  return for_nodes<ClockOutcome>(
+  return per_node<ClockOutcome>(pool_, 
       nodes, [&](const NodeName& node) { return set_one(node, skew.delta_ms.at(node)); });
 }
 
 ClockOutcomes FaketimeClock::reset(const std::vector<NodeName>& nodes) {
-  return for_nodes<ClockOutcome>(nodes, [&](const NodeName& node) { return set_one(node, 0); });
+  return per_node<ClockOutcome>(pool_, nodes, [&](const NodeName& node) { return set_one(node, 0); });
 }
 
 ClockOutcomes FaketimeClock::strobe(const ClockSkew& skew) {
@@ -257,7 +216,7 @@ ClockOutcomes FaketimeClock::strobe(const ClockSkew& skew) {
     }
     return out;
   }
-  return for_nodes<ClockOutcome>(nodes, [&](const NodeName& node) {
+  return per_node<ClockOutcome>(pool_, nodes, [&](const NodeName& node) {
     return strobe_one(node, skew.delta_ms.at(node), skew.strobe_period_ms, skew.strobe_duration_ms);
   });
 }
@@ -293,7 +252,7 @@ base::Result<ClockOutcome> FaketimeClock::strobe_one(const NodeName& node, int64
 }
 
 ClockReadings FaketimeClock::measure(const std::vector<NodeName>& nodes) {
-  return for_nodes<ClockReading>(nodes, [&](const NodeName& node) { return measure_one(node); });
+  return per_node<ClockReading>(pool_, nodes, [&](const NodeName& node) { return measure_one(node); });
 }
 
 }  // namespace faultline::nemesis

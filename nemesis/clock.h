@@ -154,9 +154,6 @@ class FaketimeClock {
   base::Result<ClockOutcome> strobe_one(const NodeName& node, int64_t delta_ms,
                                         int64_t period_ms, int64_t duration_ms);
   base::Result<ClockReading> measure_one(const NodeName& node);
-  // Runs fn on every node (each once) in parallel; results in the order asked.
-  template <class T, class Fn>
-  std::vector<base::Result<T>> for_nodes(const std::vector<NodeName>& nodes, Fn fn);
 
   control::Pool& pool_;
   std::string offset_file_;

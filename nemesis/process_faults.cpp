@@ -12,27 +12,17 @@
 #include <utility>
 
 #include "harness/control/quote.h"
+#include "nemesis/per_node.h"
+#include "nemesis/text.h"
 #include "nemesis/state_file.h"
 
 namespace faultline::nemesis {
 
 namespace {
 
-std::string where(const NodeName& node) { return "node " + node; }
-
-std::optional<long long> parse_number(std::string_view s) {
-  long long v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+using text::parse_number;
+using text::trim;
+using text::where;
 
 const char* signal_label(int sig) {
   switch (sig) {
@@ -54,6 +44,35 @@ bool same_process(const std::optional<ProcStat>& st, long long start) {
 }
 
 using Clock = std::chrono::steady_clock;
+
+// The pidfile names a live process that is not the target (a reused pid, a stale file).
+base::Error foreign_pidfile(const NodeName& node, const ProcessSpec& spec, const Probe& p) {
+  return base::Error{where(node) + ": pidfile " + spec.pidfile + " names pid " +
+                     std::to_string(p.pid) + ", which is not " + spec.expect +
+                     " (cmdline: " + p.cmdline + "); not signalled"};
+}
+
+// When the pidfile names no live target: `o` with a note saying why (nothing to
+// signal), or the error for a pidfile naming another process. nullopt when the target
+// is running or stopped, and the caller goes on to signal it.
+std::optional<base::Result<NodeOutcome>> unless_target_alive(ProcessState state,
+                                                             const NodeName& node,
+                                                             const ProcessSpec& spec,
+                                                             const Probe& p, NodeOutcome o) {
+  switch (state) {
+    case ProcessState::NoPidfile:
+    case ProcessState::BadPidfile:
+    case ProcessState::Gone:
+      o.note = to_string(state);
+      return base::Result<NodeOutcome>(std::move(o));
+    case ProcessState::Foreign:
+      return base::Result<NodeOutcome>(foreign_pidfile(node, spec, p));
+    case ProcessState::Running:
+    case ProcessState::Stopped:
+      break;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -224,34 +243,8 @@ base::Result<std::optional<ProcStat>> ProcessFaults::stat_of(const NodeName& nod
 
 template <class Fn>
 NodeOutcomes ProcessFaults::for_nodes(const std::vector<NodeName>& nodes, Fn one_fn) {
-  // Each node once (two threads on one node would race); results in the order asked.
-  std::vector<NodeName> unique;
-  std::set<NodeName> seen;
-  for (const auto& n : nodes) {
-    if (seen.insert(n).second) unique.push_back(n);
-  }
-  std::map<NodeName, size_t> index;
-  for (size_t i = 0; i < unique.size(); ++i) index[unique[i]] = i;
-  // One slot per node; each thread writes only its own, and on_nodes joins them all.
-  std::vector<std::optional<base::Result<NodeOutcome>>> slots(unique.size());
-  auto statuses = pool_.on_nodes(unique, [&](const std::string& node) -> base::Status {
-    auto r = record((this->*one_fn)(node));
-    const bool ok = r.ok();
-    base::Status status = ok ? base::ok_status() : base::Status(r.error());
-    slots[index.at(node)].emplace(std::move(r));
-    return status;
-  });
-  NodeOutcomes out;
-  for (size_t i = 0; i < unique.size(); ++i) {
-    if (slots[i]) {
-      out.push_back(std::move(*slots[i]));
-    } else if (i < statuses.size() && !statuses[i].ok()) {
-      out.emplace_back(statuses[i].error());
-    } else {
-      out.emplace_back(base::Error{where(unique[i]) + ": no result"});
-    }
-  }
-  return out;
+  return per_node<NodeOutcome>(pool_, nodes,
+                               [&](const NodeName& node) { return record((this->*one_fn)(node)); });
 }
 
 base::Result<NodeOutcome> ProcessFaults::kill_one(const NodeName& node) {
@@ -259,20 +252,7 @@ base::Result<NodeOutcome> ProcessFaults::kill_one(const NodeName& node) {
   if (!p.ok()) return p.error();
   NodeOutcome o{node, ProcessAction::AlreadyDead, 0, 0, ""};
   const ProcessState state = classify(*p, spec_.expect);
-  switch (state) {
-    case ProcessState::NoPidfile:
-    case ProcessState::BadPidfile:
-    case ProcessState::Gone:
-      o.note = to_string(state);
-      return o;
-    case ProcessState::Foreign:
-      return base::Error{where(node) + ": pidfile " + spec_.pidfile + " names pid " +
-                         std::to_string(p->pid) + ", which is not " + spec_.expect +
-                         " (cmdline: " + p->cmdline + "); not signalled"};
-    case ProcessState::Running:
-    case ProcessState::Stopped:
-      break;
-  }
+  if (auto settled = unless_target_alive(state, node, spec_, *p, o)) return std::move(*settled);
   const int pid = p->pid;
   const long long start = p->stat->start_time;
   auto r = pool_.exec(node, signal_command(pid, start, "KILL"), spec_.command_timeout_ms);
@@ -355,20 +335,7 @@ base::Result<NodeOutcome> stop_or_cont(control::Pool& pool, const ProcessSpec& s
   if (!p.ok()) return p.error();
   const ProcessState state = classify(*p, spec.expect);
   NodeOutcome o{node, ProcessAction::NotRunning, 0, 0, ""};
-  switch (state) {
-    case ProcessState::NoPidfile:
-    case ProcessState::BadPidfile:
-    case ProcessState::Gone:
-      o.note = to_string(state);
-      return o;
-    case ProcessState::Foreign:
-      return base::Error{where(node) + ": pidfile " + spec.pidfile + " names pid " +
-                         std::to_string(p->pid) + ", which is not " + spec.expect +
-                         " (cmdline: " + p->cmdline + "); not signalled"};
-    case ProcessState::Running:
-    case ProcessState::Stopped:
-      break;
-  }
+  if (auto settled = unless_target_alive(state, node, spec, *p, o)) return std::move(*settled);
   const int pid = p->pid;
   const long long start = p->stat->start_time;
   o.pid = pid;

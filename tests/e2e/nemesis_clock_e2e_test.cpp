@@ -26,6 +26,7 @@
 #include "harness/control/quote.h"
 #include "harness/control/ssh.h"
 #include "nemesis/clock.h"
+#include "tests/e2e/local_cluster_test.h"
 
 namespace faultline::nemesis {
 namespace {
@@ -57,26 +58,15 @@ int64_t realtime_ms() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-class ClockOnCluster : public ::testing::Test {
+class ClockOnCluster : public testing::LocalClusterTest {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    if (!fs::exists("/usr/sbin/sshd")) GTEST_SKIP() << "needs /usr/sbin/sshd";
+    LocalClusterTest::SetUp();
+    if (IsSkipped()) return;
     if (!fs::exists(kFaketimeLibrary)) GTEST_SKIP() << "needs " << kFaketimeLibrary;
     if (!fs::exists("/usr/bin/perl")) GTEST_SKIP() << "needs /usr/bin/perl";
-    char tmpl[] = "/tmp/fl-clock-e2e-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    cluster::UpOptions o;
-    o.nodes = 3;
-    o.subnet = "10.77.70.0/24";
-    o.state_dir = dir_;
-    std::ostringstream log;
-    auto s = cluster::up(o, log);
-    ASSERT_TRUE(s.ok()) << s.error().message << "\n" << log.str();
-    auto nodes = harness::control::load_nodes_file(dir_ / "nodes.json", {});
-    ASSERT_TRUE(nodes.ok()) << nodes.error().message;
-    pool_ = std::make_unique<harness::control::Pool>(*nodes, harness::control::SshOptions{});
+    bring_up(3, "10.77.70.0/24");
+    if (HasFatalFailure()) return;
     clock_ = std::make_unique<FaketimeClock>(*pool_);
   }
 
@@ -88,21 +78,7 @@ class ClockOnCluster : public ::testing::Test {
       EXPECT_TRUE(r.ok()) << r.error().message;
     }
     clock_.reset();
-    pool_.reset();
-    if (dir_.empty()) return;
-    std::ostringstream log;
-    auto s = cluster::down(dir_, log);
-    EXPECT_TRUE(s.ok()) << s.error().message;
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string run(const std::string& node, const std::string& command) {
-    auto r = pool_->exec(node, command, 10'000);
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-    if (!r.ok()) return "";
-    EXPECT_EQ(r->exit_status, 0) << command << ": " << r->err;
-    return r->out;
+    LocalClusterTest::TearDown();
   }
 
   // Seconds the long-running faked process last wrote; -1 if none yet.
@@ -125,8 +101,6 @@ class ClockOnCluster : public ::testing::Test {
     return false;
   }
 
-  fs::path dir_;
-  std::unique_ptr<harness::control::Pool> pool_;
   std::unique_ptr<FaketimeClock> clock_;
   int seen_pid_ = 0;
 };

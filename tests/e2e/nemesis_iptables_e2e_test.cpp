@@ -32,6 +32,7 @@
 #include "nemesis/iptables.h"
 #include "nemesis/state_file.h"
 #include "nemesis/topology.h"
+#include "tests/e2e/local_cluster_test.h"
 
 namespace faultline::nemesis {
 namespace {
@@ -79,51 +80,25 @@ std::string show(const Pairs& pairs) {
   return s.empty() ? "(none)" : s;
 }
 
-class IptablesOnCluster : public ::testing::Test {
+class IptablesOnCluster : public testing::LocalClusterTest {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    if (!fs::exists("/usr/sbin/sshd")) GTEST_SKIP() << "needs /usr/sbin/sshd";
-    if (!fs::exists("/usr/sbin/iptables")) GTEST_SKIP() << "needs /usr/sbin/iptables";
+    LocalClusterTest::SetUp();
+    if (!IsSkipped() && !fs::exists("/usr/sbin/iptables")) {
+      GTEST_SKIP() << "needs /usr/sbin/iptables";
+    }
   }
 
   void bring_up(int count) {
-    char tmpl[] = "/tmp/fl-nem-e2e-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     prefix_ = octet_for_current_test();
-    cluster::UpOptions o;
-    o.nodes = count;
-    o.subnet = prefix_ + ".0/24";
-    o.state_dir = dir_;
-    std::ostringstream log;
-    auto s = cluster::up(o, log);
-    ASSERT_TRUE(s.ok()) << s.error().message << "\n" << log.str();
-    auto nodes = control::load_nodes_file(dir_ / "nodes.json", {});
-    ASSERT_TRUE(nodes.ok()) << nodes.error().message;
-    nodes_ = *nodes;
-    for (const auto& n : nodes_) names_.push_back(n.name);
-    pool_ = std::make_unique<control::Pool>(nodes_, control::SshOptions{});
+    LocalClusterTest::bring_up(count, prefix_ + ".0/24");
+    if (HasFatalFailure()) return;
     net_ = std::make_unique<IptablesNet>(*pool_, addresses_of(nodes_));
   }
 
   void TearDown() override {
     net_.reset();
-    pool_.reset();
-    if (dir_.empty()) return;
-    std::ostringstream log;
-    auto s = cluster::down(dir_, log);
-    EXPECT_TRUE(s.ok()) << s.error().message;
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string run(const NodeName& node, const std::string& command) {
-    auto r = pool_->exec(node, command, 20'000);
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-    if (!r.ok()) return "";
-    EXPECT_EQ(r->exit_status, 0) << node << ": " << command << ": " << r->err;
-    return r->out;
+    LocalClusterTest::TearDown();
   }
 
   // Every ordered pair (a, b) whose connect from a to b:22 fails within 1.5 s. All
@@ -176,23 +151,19 @@ class IptablesOnCluster : public ::testing::Test {
     EXPECT_EQ(net_->describe_applied(), "no rules");
   }
 
-  fs::path dir_;
   std::string prefix_;  // "10.77.50"
-  std::vector<control::NodeSpec> nodes_;
-  std::vector<NodeName> names_;
-  std::unique_ptr<control::Pool> pool_;
   std::unique_ptr<IptablesNet> net_;
 };
 
 TEST_F(IptablesOnCluster, HalvesBlockExactlyTheCrossPairsUntilHealed) {
-  bring_up(5);
+  ASSERT_NO_FATAL_FAILURE(bring_up(5));
   ASSERT_EQ(show(probe()), show({}));  // nothing blocked before
   const Partition p = halves(names_);
   expect_partition_then_heal(p);
 }
 
 TEST_F(IptablesOnCluster, StateFileRecordsTheRulesUntilHealed) {
-  bring_up(3);
+  ASSERT_NO_FATAL_FAILURE(bring_up(3));
   const fs::path state = dir_ / "nemesis.json";
   net_->record_state_in(state);
   ASSERT_TRUE(net_->apply(halves(names_)).ok());
@@ -209,7 +180,7 @@ TEST_F(IptablesOnCluster, StateFileRecordsTheRulesUntilHealed) {
 }
 
 TEST_F(IptablesOnCluster, IsolationReplacesAnEarlierPartitionAndCutsTheNodeOffBothWays) {
-  bring_up(5);
+  ASSERT_NO_FATAL_FAILURE(bring_up(5));
   ASSERT_TRUE(net_->apply(halves(names_)).ok());
   auto p = isolate(names_, "n4");
   ASSERT_TRUE(p.ok());
@@ -218,13 +189,13 @@ TEST_F(IptablesOnCluster, IsolationReplacesAnEarlierPartitionAndCutsTheNodeOffBo
 }
 
 TEST_F(IptablesOnCluster, MajoritiesRingBlocksOnlyThePairsOppositeEachOther) {
-  bring_up(5);
+  ASSERT_NO_FATAL_FAILURE(bring_up(5));
   base::Random random(2024);
   expect_partition_then_heal(majorities_ring(names_, random));
 }
 
 TEST_F(IptablesOnCluster, BridgeNodeStillReachesBothHalves) {
-  bring_up(5);
+  ASSERT_NO_FATAL_FAILURE(bring_up(5));
   const Partition p = bridge(names_);
   auto s = net_->apply(p);
   ASSERT_TRUE(s.ok()) << s.error().message;
@@ -239,13 +210,13 @@ TEST_F(IptablesOnCluster, BridgeNodeStillReachesBothHalves) {
 }
 
 TEST_F(IptablesOnCluster, MinorityThirdIsCutOffFromTheRest) {
-  bring_up(5);
+  ASSERT_NO_FATAL_FAILURE(bring_up(5));
   base::Random random(77);
   expect_partition_then_heal(minority_third(names_, random));
 }
 
 TEST_F(IptablesOnCluster, AsymmetricGrudgeBlocksConnectsBothWays) {
-  bring_up(3);
+  ASSERT_NO_FATAL_FAILURE(bring_up(3));
   // Only n1 drops n2's packets: connects n2->n1 (SYN dropped) and n1->n2 (SYN-ACK
   // dropped) both fail; n3 is untouched.
   auto p = explicit_grudge("n1:n2", names_);
@@ -259,7 +230,7 @@ TEST_F(IptablesOnCluster, AsymmetricGrudgeBlocksConnectsBothWays) {
 }
 
 TEST_F(IptablesOnCluster, LossOfHalfDropsAboutHalfTheConnectionAttempts) {
-  bring_up(3);
+  ASSERT_NO_FATAL_FAILURE(bring_up(3));
   auto s = net_->apply(Loss{{{"n1", "n2"}}, 0.5});
   ASSERT_TRUE(s.ok()) << s.error().message;
   ASSERT_EQ(net_->applied().at("n2").size(), 1u);
@@ -289,7 +260,7 @@ TEST_F(IptablesOnCluster, LossOfHalfDropsAboutHalfTheConnectionAttempts) {
 }
 
 TEST_F(IptablesOnCluster, HealKeepsOtherRulesAndLeavesNoTraceOfOurChain) {
-  bring_up(3);
+  ASSERT_NO_FATAL_FAILURE(bring_up(3));
   // Heal with no chain anywhere is harmless.
   auto first = net_->heal();
   ASSERT_TRUE(first.ok()) << first.error().message;
@@ -319,7 +290,7 @@ TEST_F(IptablesOnCluster, HealKeepsOtherRulesAndLeavesNoTraceOfOurChain) {
 }
 
 TEST_F(IptablesOnCluster, PacketDelayNamesTheMissingNetemQdisc) {
-  bring_up(3);
+  ASSERT_NO_FATAL_FAILURE(bring_up(3));
   auto s = net_->apply_delay({"n1"}, 50);
   ASSERT_FALSE(s.ok());  // not implemented, whether or not the kernel has netem
   std::cout << "[   INFO   ] " << s.error().message << "\n";
@@ -337,7 +308,7 @@ TEST_F(IptablesOnCluster, PacketDelayNamesTheMissingNetemQdisc) {
 // has or has not made n2 drop n1's packets, sends its own version string and counts
 // the bytes sshd answers with (its KEXINIT, ~1 KB) in the next second.
 TEST_F(IptablesOnCluster, PartitionCutsAConnectionThatWasAlreadyOpen) {
-  bring_up(3);
+  ASSERT_NO_FATAL_FAILURE(bring_up(3));
   // A second pool: the first one's n1 session must stay free while the script runs.
   control::Pool side(nodes_, control::SshOptions{});
   const std::string script =

@@ -21,6 +21,8 @@
 #include "harness/control/quote.h"
 #include "harness/control/ssh.h"
 #include "nemesis/process_faults.h"
+#include "tests/e2e/counter_target.h"
+#include "tests/e2e/local_cluster_test.h"
 #include "nemesis/state_file.h"
 
 namespace faultline::nemesis {
@@ -30,62 +32,26 @@ namespace fs = std::filesystem;
 namespace cluster = harness::cluster;
 using namespace std::chrono_literals;
 
-std::string subnet_for_current_test() {
-  static const std::map<std::string, int> kOctet = {
-      {"KillEndsTheProcessOnTheChosenNodeOnly", 60},
-      {"RestartStartsANewProcessThatContinuesTheCount", 61},
-      {"PauseFreezesTheCountAndResumeLetsItContinue", 62},
-      {"StalePidfileNamingAnotherProcessIsRefusedNotSignalled", 63},
-      {"HealAfterKillAndPauseRestoresBothAndIsIdempotent", 64},
-  };
-  const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  return "10.77." + std::to_string(kOctet.at(name)) + ".0/24";
-}
+// Each test's own subnet (see tests/e2e/local_cluster_test.h).
+const std::map<std::string, int> kOctets = {
+    {"KillEndsTheProcessOnTheChosenNodeOnly", 60},
+    {"RestartStartsANewProcessThatContinuesTheCount", 61},
+    {"PauseFreezesTheCountAndResumeLetsItContinue", 62},
+    {"StalePidfileNamingAnotherProcessIsRefusedNotSignalled", 63},
+    {"HealAfterKillAndPauseRestoresBothAndIsIdempotent", 64},
+};
 
-// Continues from the last count, so a restart on the same data dir is visible. The
-// count is replaced with mv so a reader never sees a half-written file.
-constexpr const char* kCounterScript =
-    "#!/bin/sh\n"
-    "i=$(cat /opt/faultline/count 2>/dev/null)\n"
-    "case $i in ''|*[!0-9]*) i=0;; esac\n"
-    "while :; do\n"
-    "  i=$((i+1))\n"
-    "  echo $i > /opt/faultline/count.tmp && mv /opt/faultline/count.tmp /opt/faultline/count\n"
-    "  sleep 0.02\n"
-    "done\n";
+using testing::counter_spec;
 
-ProcessSpec counter_spec() {
-  ProcessSpec spec;
-  spec.pidfile = "/opt/faultline/counter.pid";
-  spec.start_command =
-      "sh /opt/faultline/counter.sh </dev/null >/dev/null 2>&1 & echo $! > /opt/faultline/counter.pid";
-  spec.expect = "counter.sh";
-  return spec;
-}
-
-class ProcessFaultsOnCluster : public ::testing::Test {
+class ProcessFaultsOnCluster : public testing::LocalClusterTest {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    if (!fs::exists("/usr/sbin/sshd")) GTEST_SKIP() << "needs /usr/sbin/sshd";
-    char tmpl[] = "/tmp/fl-proc-e2e-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    cluster::UpOptions o;
-    o.nodes = 3;
-    o.subnet = subnet_for_current_test();
-    o.state_dir = dir_;
-    std::ostringstream log;
-    auto s = cluster::up(o, log);
-    ASSERT_TRUE(s.ok()) << s.error().message << "\n" << log.str();
-    auto nodes = harness::control::load_nodes_file(dir_ / "nodes.json", {});
-    ASSERT_TRUE(nodes.ok()) << nodes.error().message;
-    pool_ = std::make_unique<harness::control::Pool>(*nodes, harness::control::SshOptions{});
+    LocalClusterTest::SetUp();
+    if (IsSkipped()) return;
+    bring_up(3, subnet_of_current_test(kOctets));
+    if (HasFatalFailure()) return;
     faults_ = std::make_unique<ProcessFaults>(*pool_, counter_spec());
-    for (const auto& n : *nodes) {
-      run(n.name, "printf '%s' " + harness::control::shell_quote(kCounterScript) +
-                      " > /opt/faultline/counter.sh");
-    }
+    for (const auto& n : names_) run(n, testing::install_counter_command());
     // Start the counter everywhere (restart of a never-started process).
     for (const auto& r : faults_->restart({"n1", "n2", "n3"})) {
       ASSERT_TRUE(r.ok()) << r.error().message;
@@ -96,21 +62,7 @@ class ProcessFaultsOnCluster : public ::testing::Test {
 
   void TearDown() override {
     faults_.reset();
-    pool_.reset();
-    if (dir_.empty()) return;
-    std::ostringstream log;
-    auto s = cluster::down(dir_, log);
-    EXPECT_TRUE(s.ok()) << s.error().message;
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string run(const std::string& node, const std::string& command) {
-    auto r = pool_->exec(node, command, 10'000);
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-    if (!r.ok()) return "";
-    EXPECT_EQ(r->exit_status, 0) << command << ": " << r->err;
-    return r->out;
+    LocalClusterTest::TearDown();
   }
 
   long count(const std::string& node) {
@@ -140,8 +92,6 @@ class ProcessFaultsOnCluster : public ::testing::Test {
     return false;
   }
 
-  fs::path dir_;
-  std::unique_ptr<harness::control::Pool> pool_;
   std::unique_ptr<ProcessFaults> faults_;
 };
 

@@ -18,70 +18,33 @@
 #include "harness/cluster/process.h"
 #include "harness/control/node.h"
 #include "harness/control/ssh.h"
+#include "tests/e2e/local_cluster_test.h"
 
 namespace faultline::harness::cluster {
 namespace {
 
 namespace fs = std::filesystem;
 
-// One subnet per test, distinct from the other e2e suites' (10.77.1-6.0/24).
-std::string subnet_for_current_test() {
-  static const std::map<std::string, int> kOctet = {
-      {"EachNodeAnswersWithItsOwnHostnameAndSeesOnlyItsOwnProcesses", 41},
-      {"TenMegabyteUploadAndDownloadKeepTheSameSha256", 42},
-      {"HostileArgumentsReachTheNodeUnchanged", 43},
-      {"StoppedSshdFailsWithinTheTimeoutNamingTheNodeAndThePoolReconnects", 44},
-      {"ChangedHostKeyIsRefusedNamingTheNode", 45},
-      {"UnknownHostKeyIsRefusedUnlessAcceptNewIsAsked", 46},
-  };
-  const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  return "10.77." + std::to_string(kOctet.at(name)) + ".0/24";
-}
+// Each test's own subnet (see tests/e2e/local_cluster_test.h).
+const std::map<std::string, int> kOctets = {
+    {"EachNodeAnswersWithItsOwnHostnameAndSeesOnlyItsOwnProcesses", 41},
+    {"TenMegabyteUploadAndDownloadKeepTheSameSha256", 42},
+    {"HostileArgumentsReachTheNodeUnchanged", 43},
+    {"StoppedSshdFailsWithinTheTimeoutNamingTheNodeAndThePoolReconnects", 44},
+    {"ChangedHostKeyIsRefusedNamingTheNode", 45},
+    {"UnknownHostKeyIsRefusedUnlessAcceptNewIsAsked", 46},
+};
 
-class ControlOnCluster : public ::testing::Test {
+class ControlOnCluster : public testing::LocalClusterTest {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    if (!fs::exists("/usr/sbin/sshd")) GTEST_SKIP() << "needs /usr/sbin/sshd";
-    char tmpl[] = "/tmp/fl-ctl-e2e-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    subnet_ = subnet_for_current_test();
-    UpOptions o;
-    o.nodes = 3;
-    o.subnet = subnet_;
-    o.state_dir = dir_;
-    std::ostringstream log;
-    auto s = up(o, log);
-    ASSERT_TRUE(s.ok()) << s.error().message << "\n" << log.str();
-    auto nodes = control::load_nodes_file(dir_ / "nodes.json", {});
-    ASSERT_TRUE(nodes.ok()) << nodes.error().message;
-    nodes_ = *nodes;
-    pool_ = std::make_unique<control::Pool>(nodes_, control::SshOptions{});
+    LocalClusterTest::SetUp();
+    if (IsSkipped()) return;
+    subnet_ = subnet_of_current_test(kOctets);
+    bring_up(3, subnet_);
   }
 
-  void TearDown() override {
-    pool_.reset();
-    if (dir_.empty()) return;
-    std::ostringstream log;
-    auto s = down(dir_, log);
-    EXPECT_TRUE(s.ok()) << s.error().message;
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string run(const std::string& node, const std::string& command) {
-    auto r = pool_->exec(node, command, 10'000);
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-    if (!r.ok()) return "";
-    EXPECT_EQ(r->exit_status, 0) << r->err;
-    return r->out;
-  }
-
-  fs::path dir_;
   std::string subnet_;
-  std::vector<control::NodeSpec> nodes_;
-  std::unique_ptr<control::Pool> pool_;
 };
 
 TEST_F(ControlOnCluster, EachNodeAnswersWithItsOwnHostnameAndSeesOnlyItsOwnProcesses) {
