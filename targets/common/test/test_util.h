@@ -1,0 +1,70 @@
+#pragma once
+// Helpers shared by the targets/common tests: a temporary directory and a way to drive
+// an EventLoop until a condition holds (no sleeps: each iteration returns as soon as a
+// socket event arrives, and gives up after a bounded number of waits).
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "targets/common/event_loop.h"
+
+namespace faultline::targets::common::testing_util {
+
+// A fresh directory per test, removed with everything in it at the end.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = std::filesystem::temp_directory_path() /
+            ("faultline-common-" + std::string(info->name()) + "-" +
+             std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::unique_ptr<EventLoop> make_loop(LoopOptions options = {}) {
+  auto loop = EventLoop::create(options);
+  EXPECT_TRUE(loop.ok());
+  return std::move(loop).value();
+}
+
+// Runs iterations of every loop in `loops` until done() or about 5 s of waiting for
+// events that never come. Returns done().
+inline bool run_until(std::initializer_list<EventLoop*> loops, const std::function<bool()>& done) {
+  for (int i = 0; i < 500 && !done(); ++i) {
+    for (EventLoop* loop : loops) loop->run_once(loops.size() == 1 ? 10 : 1);
+  }
+  return done();
+}
+
+inline bool run_until(EventLoop& loop, const std::function<bool()>& done) {
+  return run_until({&loop}, done);
+}
+
+// A port with nothing listening on it (bound, then closed): connects to it are refused.
+inline uint16_t unused_port(EventLoop& loop) {
+  auto listener = loop.listen("127.0.0.1", 0, [](const ConnectionPtr&) {});
+  EXPECT_TRUE(listener.ok());
+  loop.close_listener(listener->id);
+  return listener->port;
+}
+
+}  // namespace faultline::targets::common::testing_util
