@@ -129,6 +129,12 @@ base::Result<std::vector<DropRule>> parse_chain(const std::string& output) {
   return rules;
 }
 
+std::string chain_restore_text(const std::vector<DropRule>& rules) {
+  std::string text = "*filter\n:" + std::string(kChain) + " - [0:0]\n";
+  for (const auto& rule : rules) text += describe(rule) + "\n";
+  return text + "COMMIT\n";
+}
+
 bool same_rules(std::vector<DropRule> a, std::vector<DropRule> b) {
   if (a.size() != b.size()) return false;
   auto by_source = [](const DropRule& x, const DropRule& y) {
@@ -178,7 +184,8 @@ base::Status IptablesNet::apply(const Partition& partition) {
       rules[node].push_back(DropRule{*a, 1.0});
     }
   }
-  return install(rules);
+  partition_ = std::move(rules);
+  return install_both();
 }
 
 base::Status IptablesNet::apply(const Loss& loss) {
@@ -194,6 +201,24 @@ base::Status IptablesNet::apply(const Loss& loss) {
     if (auto to = address(pair.to); !to.ok()) return to.error();
     rules[pair.to].push_back(DropRule{*from, loss.probability});
   }
+  loss_ = std::move(rules);
+  return install_both();
+}
+
+base::Status IptablesNet::stop_partition() {
+  partition_.clear();
+  return install_both();
+}
+
+base::Status IptablesNet::stop_loss() {
+  loss_.clear();
+  return install_both();
+}
+
+base::Status IptablesNet::install_both() {
+  std::map<NodeName, std::vector<DropRule>> rules = partition_;
+  for (const auto& [node, list] : loss_) rules[node].insert(rules[node].end(), list.begin(), list.end());
+  if (rules.empty()) return heal();
   return install(rules);
 }
 
@@ -249,19 +274,15 @@ base::Status IptablesNet::install(const std::map<NodeName, std::vector<DropRule>
 
 base::Result<std::vector<DropRule>> IptablesNet::install_on(const NodeName& node,
                                                             const std::vector<DropRule>& rules) {
-  // Create our chain unless it exists, jump to it from INPUT exactly once, empty it,
-  // then add the rules. set -e: the first failing step stops the script.
+  // iptables-restore --noflush replaces exactly the chains it declares, atomically
+  // (creating ours if missing) and leaves every other rule alone; so a partition never
+  // lapses while the loss rules change, or the other way round. Then jump to our chain
+  // from INPUT exactly once. set -e: the first failing step stops the script.
   std::string script = "set -e\n";
-  script += shell_join(iptables({"-S", kChain})) + " >/dev/null 2>&1 || " +
-            shell_join(iptables({"-N", kChain})) + "\n";
+  script += "printf '%s' " + harness::control::shell_quote(chain_restore_text(rules)) +
+            " | iptables-restore -w --noflush\n";
   script += shell_join(iptables({"-C", "INPUT", "-j", kChain})) + " >/dev/null 2>&1 || " +
             shell_join(iptables({"-I", "INPUT", "-j", kChain})) + "\n";
-  script += shell_join(iptables({"-F", kChain})) + "\n";
-  for (const auto& rule : rules) {
-    auto args = rule_args(rule);
-    args.insert(args.begin(), {"-A", kChain});
-    script += shell_join(iptables(args)) + "\n";
-  }
   auto r = pool_.exec(node, script, timeout_ms_);
   if (!r.ok()) return r.error();
   if (r->exit_status != 0) {
@@ -297,6 +318,8 @@ base::Result<std::vector<DropRule>> IptablesNet::install_on(const NodeName& node
 base::Status IptablesNet::heal() {
   std::vector<NodeName> nodes;
   for (const auto& [node, addr] : addresses_) nodes.push_back(node);
+  partition_.clear();
+  loss_.clear();
   auto statuses = pool_.on_nodes(nodes, [&](const NodeName& node) { return heal_on(node); });
   std::map<NodeName, std::vector<DropRule>> healed;
   for (size_t i = 0; i < nodes.size(); ++i) {

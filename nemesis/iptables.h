@@ -2,7 +2,10 @@
 // IptablesNet: the network faults of the real nemesis (partitions and packet loss),
 // applied with iptables inside each node over the SSH pool. All our rules live in one
 // chain of our own, FAULTLINE, in the filter table, jumped to once from INPUT; heal()
-// removes exactly that and never touches anyone else's rules. Called from the nemesis
+// removes exactly that and never touches anyone else's rules. A partition and a loss
+// may be active at once: each apply replaces only its own kind's rules, and the chain
+// (both kinds) is swapped in one atomic iptables-restore, so changing one never opens
+// a gap in the other. Called from the nemesis
 // thread only: not thread-safe (it uses the Pool, which is, from several threads at
 // once inside each call). IPv4 only: node addresses must be IPv4 literals.
 
@@ -37,6 +40,11 @@ std::string describe(const DropRule& rule);
 // Error, quoting the line, for a rule that is not one DropRule could have made.
 base::Result<std::vector<DropRule>> parse_chain(const std::string& iptables_s_output);
 
+// The iptables-restore input that replaces our chain's rules with `rules` (and
+// creates the chain if missing) in one atomic step when run with --noflush:
+// "*filter\n:FAULTLINE - [0:0]\n-A FAULTLINE ...\nCOMMIT\n".
+std::string chain_restore_text(const std::vector<DropRule>& rules);
+
 // True if `a` and `b` hold the same rules in any order, probabilities equal within
 // 1e-6 (the kernel keeps p as a 31-bit fraction and iptables prints 11 decimals).
 bool same_rules(std::vector<DropRule> a, std::vector<DropRule> b);
@@ -52,21 +60,27 @@ class IptablesNet {
   IptablesNet(harness::control::Pool& pool, std::map<NodeName, std::string> addresses,
               int64_t timeout_ms = 10'000);
 
-  // Replaces our chain's rules on every node (in parallel) with the partition's: node
-  // X gets "-A FAULTLINE -s <peer> -j DROP" for each peer it holds a grudge against;
-  // nodes with no grudge get an empty chain. Then reads every chain back. Error (naming
+  // Replaces the partition rules in our chain on every node (in parallel) with the
+  // partition's, keeping any loss rules: node X gets "-A FAULTLINE -s <peer> -j DROP"
+  // for each peer it holds a grudge against. Then reads every chain back. Error (naming
   // the node, and the rule) if a node is unknown or unreachable, a command fails, or a
   // rule that was meant to be there is not (or one that was not meant is). Other nodes
   // are still applied when one fails; applied() says what each one holds.
   base::Status apply(const Partition& partition);
 
-  // Replaces our chain's rules on every node with the loss: for each pair, `to` gets
+  // Replaces the loss rules in our chain on every node with the loss's, keeping any
+  // partition rules: for each pair, `to` gets
   // "-A FAULTLINE -s <from> -m statistic --mode random --probability p -j DROP".
   // Precondition checked (error): 0 < probability <= 1, from != to, both known.
   base::Status apply(const Loss& loss);
 
+  // Remove only the partition's (or only the loss's) rules, keeping the other kind;
+  // when neither kind has rules left this is heal().
+  base::Status stop_partition();
+  base::Status stop_loss();
+
   // On every node: flush our chain, remove INPUT's jump(s) to it, delete it; then
-  // check `iptables -S` mentions FAULTLINE nowhere. Idempotent, harmless when the chain
+  // check `iptables -S` mentions FAULTLINE nowhere. Forgets both kinds of rules. Idempotent, harmless when the chain
   // does not exist, and touches no other rule. Errors name the node.
   base::Status heal();
 
@@ -92,8 +106,14 @@ class IptablesNet {
   // back after, and nothing once healed. A failed write is an error of that call.
   void record_state_in(std::filesystem::path path) { state_path_ = std::move(path); }
 
+  // Bounds each remote command from now on (a heal with a deadline shortens it).
+  void set_timeout_ms(int64_t timeout_ms) { timeout_ms_ = timeout_ms; }
+
  private:
   base::Status record(const std::map<NodeName, std::vector<DropRule>>& rules);
+  // Installs partition_ and loss_ together (nodes of addresses_ in neither get none),
+  // or heals when both are empty.
+  base::Status install_both();
   // Installs `rules` (node -> its rules; nodes of addresses_ not in it get none).
   base::Status install(const std::map<NodeName, std::vector<DropRule>>& rules);
   base::Result<std::vector<DropRule>> install_on(const NodeName& node,
@@ -106,6 +126,8 @@ class IptablesNet {
   std::map<NodeName, std::string> addresses_;
   int64_t timeout_ms_;
   std::map<NodeName, std::vector<DropRule>> applied_;
+  std::map<NodeName, std::vector<DropRule>> partition_;  // wanted, per kind
+  std::map<NodeName, std::vector<DropRule>> loss_;
   std::filesystem::path state_path_;
 };
 

@@ -39,6 +39,16 @@ TEST(IptablesRules, ForeignRuleInOurChainIsAnErrorQuotingIt) {
   }
 }
 
+TEST(IptablesRules, RestoreTextDeclaresOnlyOurChainWithItsRules) {
+  EXPECT_EQ(chain_restore_text({{"10.77.0.12", 1.0}, {"10.77.0.13", 0.5}}),
+            "*filter\n"
+            ":FAULTLINE - [0:0]\n"
+            "-A FAULTLINE -s 10.77.0.12/32 -j DROP\n"
+            "-A FAULTLINE -s 10.77.0.13/32 -m statistic --mode random --probability 0.5 -j DROP\n"
+            "COMMIT\n");
+  EXPECT_EQ(chain_restore_text({}), "*filter\n:FAULTLINE - [0:0]\nCOMMIT\n");
+}
+
 TEST(IptablesRules, SameRulesIgnoresOrderAndPrintingPrecision) {
   EXPECT_TRUE(same_rules({{"a", 1.0}, {"b", 0.3}}, {{"b", 0.30000000009}, {"a", 1.0}}));
   EXPECT_FALSE(same_rules({{"a", 1.0}}, {{"a", 0.5}}));
