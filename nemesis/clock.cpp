@@ -144,22 +144,56 @@ std::string describe(const ClockOutcome& o) {
          (o.flips > 0 ? "), after " + std::to_string(o.flips) + " flips" : std::string(")"));
 }
 
+std::optional<ClockOutcomes> refuse_as_bump(const ClockSkew& skew) {
+  if (skew.strobe_period_ms == 0) return std::nullopt;
+  ClockOutcomes out;
+  for (const auto& [n, delta] : skew.delta_ms) {
+    out.emplace_back(base::Error{where(n) + ": a clock strobe is not a bump; use strobe()"});
+  }
+  return out;
+}
+
+std::optional<ClockOutcomes> refuse_as_strobe(const ClockSkew& skew) {
+  if (skew.strobe_period_ms > 0 && skew.strobe_duration_ms > 0) return std::nullopt;
+  ClockOutcomes out;
+  for (const auto& [n, delta] : skew.delta_ms) {
+    out.emplace_back(base::Error{where(n) +
+                                 ": a clock strobe needs a period and a duration > 0 (got " +
+                                 std::to_string(skew.strobe_period_ms) + " ms and " +
+                                 std::to_string(skew.strobe_duration_ms) + " ms)"});
+  }
+  return out;
+}
+
+std::vector<NodeName> skewed_nodes(const ClockSkew& skew) {
+  std::vector<NodeName> nodes;
+  for (const auto& [node, delta] : skew.delta_ms) nodes.push_back(node);
+  return nodes;
+}
+
+int64_t controller_realtime_ns() { return realtime_ns(); }
+
+base::Result<ClockReading> measure_on(control::Pool& pool, const NodeName& node,
+                                      const std::string& command, int64_t timeout_ms) {
+  const int64_t before = realtime_ns();
+  auto r = pool.exec(node, command, timeout_ms);
+  const int64_t after = realtime_ns();
+  if (!r.ok()) return r.error();
+  if (r->exit_status != 0) {
+    return base::Error{where(node) + ": measuring the clock failed (exit " +
+                       std::to_string(r->exit_status) + "): " + r->err};
+  }
+  return parse_measurement(node, r->out, before, after);
+}
+
 // ---- FaketimeClock -----------------------------------------------------------------
 
 FaketimeClock::FaketimeClock(control::Pool& pool, std::string offset_file, std::string library)
     : pool_(pool), offset_file_(std::move(offset_file)), library_(std::move(library)) {}
 
 base::Result<ClockReading> FaketimeClock::measure_one(const NodeName& node) {
-  const std::string command = offset_measure_command(offset_file_, library_);
-  const int64_t before = realtime_ns();
-  auto r = pool_.exec(node, command, command_timeout_ms);
-  const int64_t after = realtime_ns();
-  if (!r.ok()) return r.error();
-  if (r->exit_status != 0) {
-    return base::Error{where(node) + ": measuring the faked clock failed (exit " +
-                       std::to_string(r->exit_status) + "): " + r->err};
-  }
-  return parse_measurement(node, r->out, before, after);
+  return measure_on(pool_, node, offset_measure_command(offset_file_, library_),
+                    command_timeout_ms);
 }
 
 base::Result<ClockOutcome> FaketimeClock::set_one(const NodeName& node, int64_t delta_ms) {
@@ -186,15 +220,8 @@ base::Result<ClockOutcome> FaketimeClock::set_one(const NodeName& node, int64_t 
 }
 
 ClockOutcomes FaketimeClock::bump(const ClockSkew& skew) {
-  std::vector<NodeName> nodes;
-  for (const auto& [node, delta] : skew.delta_ms) nodes.push_back(node);
-  if (skew.strobe_period_ms != 0) {
-    ClockOutcomes out;
-    for (const auto& n : nodes) {
-      out.emplace_back(base::Error{where(n) + ": a clock strobe is not a bump; use strobe()"});
-    }
-    return out;
-  }
+  if (auto refused = refuse_as_bump(skew)) return std::move(*refused);
+  const std::vector<NodeName> nodes = skewed_nodes(skew);
   return per_node<ClockOutcome>(pool_, 
       nodes, [&](const NodeName& node) { return set_one(node, skew.delta_ms.at(node)); });
 }
@@ -204,18 +231,8 @@ ClockOutcomes FaketimeClock::reset(const std::vector<NodeName>& nodes) {
 }
 
 ClockOutcomes FaketimeClock::strobe(const ClockSkew& skew) {
-  std::vector<NodeName> nodes;
-  for (const auto& [node, delta] : skew.delta_ms) nodes.push_back(node);
-  if (skew.strobe_period_ms <= 0 || skew.strobe_duration_ms <= 0) {
-    ClockOutcomes out;
-    for (const auto& n : nodes) {
-      out.emplace_back(base::Error{where(n) +
-                                   ": a clock strobe needs a period and a duration > 0 (got " +
-                                   std::to_string(skew.strobe_period_ms) + " ms and " +
-                                   std::to_string(skew.strobe_duration_ms) + " ms)"});
-    }
-    return out;
-  }
+  if (auto refused = refuse_as_strobe(skew)) return std::move(*refused);
+  const std::vector<NodeName> nodes = skewed_nodes(skew);
   return per_node<ClockOutcome>(pool_, nodes, [&](const NodeName& node) {
     return strobe_one(node, skew.delta_ms.at(node), skew.strobe_period_ms, skew.strobe_duration_ms);
   });

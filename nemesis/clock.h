@@ -33,6 +33,7 @@
 // thread-safe.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -118,7 +119,44 @@ using ClockReadings = std::vector<base::Result<ClockReading>>;
 
 // ---- The faults -------------------------------------------------------------------
 
-class FaketimeClock {
+// What a clock backend does to the nodes: FaketimeClock (local nodes) and
+// SettimeClock (VMs, nemesis/settime_clock.h). Each call works on its nodes in
+// parallel and gives one outcome per distinct node, in the order asked.
+class ClockFaults {
+ public:
+  virtual ~ClockFaults() = default;
+  // Each node in skew.delta_ms runs delta ms off the controller, then is measured. A
+  // spec with a strobe period is refused (use strobe()).
+  virtual ClockOutcomes bump(const ClockSkew& skew) = 0;
+  // Each node back in step with the controller, then measured.
+  virtual ClockOutcomes reset(const std::vector<NodeName>& nodes) = 0;
+  // Flips each node between +delta and in step every period for the duration; blocks
+  // until done and leaves the node in step (outcome delta 0, with the flip count).
+  virtual ClockOutcomes strobe(const ClockSkew& skew) = 0;
+  // The offset of each node's clock from the controller's, as a target would see it.
+  virtual ClockReadings measure(const std::vector<NodeName>& nodes) = 0;
+  // The backend's name as --clock-backend and NodeSpec::clock spell it.
+  virtual const char* name() const = 0;
+
+  int64_t command_timeout_ms = 10'000;  // each SSH command
+};
+
+// For backends: the error outcomes (one per node of the skew) when `skew` cannot be a
+// bump (it has a strobe period) or a strobe (period or duration not > 0); nullopt
+// when it can.
+std::optional<ClockOutcomes> refuse_as_bump(const ClockSkew& skew);
+std::optional<ClockOutcomes> refuse_as_strobe(const ClockSkew& skew);
+// For backends: the nodes of skew.delta_ms, in name order.
+std::vector<NodeName> skewed_nodes(const ClockSkew& skew);
+// For backends: the controller's CLOCK_REALTIME in ns.
+int64_t controller_realtime_ns();
+// For backends: runs `command` on `node` (it prints `now=<node realtime ns>` and
+// perhaps `spec=`), timed with the controller's realtime clock, and parses it with
+// parse_measurement. Errors name the node.
+base::Result<ClockReading> measure_on(control::Pool& pool, const NodeName& node,
+                                      const std::string& command, int64_t timeout_ms);
+
+class FaketimeClock final : public ClockFaults {
  public:
   // `pool` must outlive this object.
   explicit FaketimeClock(control::Pool& pool, std::string offset_file = kDefaultOffsetFile,
@@ -127,10 +165,10 @@ class FaketimeClock {
   // Writes faketime_spec(delta) to the offset file of every node in skew.delta_ms (in
   // parallel), then measures it there. A spec with a strobe period is refused (use
   // strobe()).
-  ClockOutcomes bump(const ClockSkew& skew);
+  ClockOutcomes bump(const ClockSkew& skew) override;
   // Offset +0 on each node, then measures. Also the way to create the offset file
   // before a target starts.
-  ClockOutcomes reset(const std::vector<NodeName>& nodes);
+  ClockOutcomes reset(const std::vector<NodeName>& nodes) override;
   // On every node in skew.delta_ms (in parallel): flips the offset between +delta and
   // +0 every strobe_period_ms for strobe_duration_ms, with one SSH command per node
   // that runs the loop on the node and blocks until it ends; the node is left at +0
@@ -140,14 +178,13 @@ class FaketimeClock {
   // every flip. Errors for a period or duration <= 0. The call holds each strobed
   // node's session in the Pool until the loop ends, so other commands through the same
   // Pool on those nodes wait for it; give the strobe its own Pool if they must not.
-  ClockOutcomes strobe(const ClockSkew& skew);
+  ClockOutcomes strobe(const ClockSkew& skew) override;
   // Per node: the offset a freshly started faked process sees (see ClockReading).
-  ClockReadings measure(const std::vector<NodeName>& nodes);
+  ClockReadings measure(const std::vector<NodeName>& nodes) override;
+  const char* name() const override { return "faketime"; }
 
   const std::string& offset_file() const { return offset_file_; }
   const std::string& library() const { return library_; }
-
-  int64_t command_timeout_ms = 10'000;  // each SSH command
 
  private:
   base::Result<ClockOutcome> set_one(const NodeName& node, int64_t delta_ms);

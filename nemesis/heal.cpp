@@ -1,8 +1,11 @@
 #include "nemesis/heal.h"
 
+#include <map>
+
 #include "nemesis/clock.h"
 #include "nemesis/iptables.h"
 #include "nemesis/process_faults.h"
+#include "nemesis/settime_clock.h"
 #include "nemesis/state_file.h"
 
 namespace faultline::nemesis {
@@ -54,10 +57,20 @@ HealReport heal_from_state(harness::control::Pool& pool,
     }
   }
 
-  if (!state->clock_offsets_ms.empty()) {
-    std::vector<NodeName> skewed;
-    for (const auto& [node, ms] : state->clock_offsets_ms) skewed.push_back(node);
-    FaketimeClock clock(pool);
+  // Each node's clock is reset by the backend its NodeSpec names (faketime unless
+  // "settime").
+  std::map<std::string, std::vector<NodeName>> skewed_by_backend;
+  for (const auto& [node, ms] : state->clock_offsets_ms) {
+    std::string backend = "faketime";
+    for (const auto& n : nodes) {
+      if (n.name == node && n.clock == "settime") backend = "settime";
+    }
+    skewed_by_backend[backend].push_back(node);
+  }
+  for (const auto& [backend, skewed] : skewed_by_backend) {
+    FaketimeClock faketime(pool);
+    SettimeClock settime(pool);
+    ClockFaults& clock = backend == "settime" ? static_cast<ClockFaults&>(settime) : faketime;
     for (const auto& o : clock.reset(skewed)) {
       if (!o.ok()) {
         report.errors.push_back(o.error().message);

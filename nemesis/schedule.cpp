@@ -68,8 +68,9 @@ base::Result<TargetSet> parse_target_set(std::string_view name) {
   if (name == "minority") return TargetSet::Minority;
   if (name == "majority") return TargetSet::Majority;
   if (name == "all") return TargetSet::All;
+  if (name == "leader") return TargetSet::Leader;
   return base::Error{"unknown target set \"" + std::string(name) +
-                     "\" (expected one, minority, majority, all)"};
+                     "\" (expected one, minority, majority, all, leader)"};
 }
 
 std::vector<NodeName> pick_targets(const std::vector<NodeName>& nodes, TargetSet set,
@@ -77,7 +78,8 @@ std::vector<NodeName> pick_targets(const std::vector<NodeName>& nodes, TargetSet
   const size_t n = nodes.size();
   size_t count = 0;
   switch (set) {
-    case TargetSet::One: count = 1; break;
+    case TargetSet::One:
+    case TargetSet::Leader: count = 1; break;
     case TargetSet::Minority: count = std::max<size_t>(1, (n - 1) / 2); break;
     case TargetSet::Majority: count = n / 2 + 1; break;
     case TargetSet::All: count = n; break;

@@ -43,11 +43,13 @@ struct ScheduleOptions {
 // event is a start is left started: the final heal undoes it, as it always runs.
 std::vector<ScheduledFault> make_schedule(const ScheduleOptions& options);
 
-// Which nodes a kill or pause hits.
-enum class TargetSet { One, Minority, Majority, All };
-base::Result<TargetSet> parse_target_set(std::string_view name);  // one|minority|majority|all
-// A random choice of nodes of that size: One 1, Minority (n-1)/2 (at least 1), Majority
-// n/2+1, All n. Sorted by name.
+// Which nodes a kill or pause hits. Leader is the node the target says leads; only the
+// caller can ask (nemesis/driver.h does), so pick_targets treats it as One.
+enum class TargetSet { One, Minority, Majority, All, Leader };
+// one|minority|majority|all|leader
+base::Result<TargetSet> parse_target_set(std::string_view name);
+// A random choice of nodes of that size: One (and Leader) 1, Minority (n-1)/2 (at
+// least 1), Majority n/2+1, All n. Sorted by name.
 std::vector<NodeName> pick_targets(const std::vector<NodeName>& nodes, TargetSet set,
                                    base::Random& random);
 

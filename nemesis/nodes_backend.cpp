@@ -1,0 +1,214 @@
+#include "nemesis/nodes_backend.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "nemesis/state_file.h"
+
+namespace faultline::nemesis {
+namespace {
+
+using history::Value;
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void add_error(Applied& a, const std::string& message) {
+  a.error += (a.error.empty() ? "" : "; ") + message;
+}
+
+Applied no_process_spec(const std::vector<NodeName>& nodes) {
+  Applied a;
+  a.value["nodes"] = nodes;
+  a.error = "process faults need the target's pidfile and start command (none given)";
+  return a;
+}
+
+}  // namespace
+
+NodesBackend::NodesBackend(harness::control::Pool& pool,
+                           std::vector<harness::control::NodeSpec> nodes,
+                           std::unique_ptr<ClockFaults> clock, NodesBackendOptions options)
+    : pool_(pool),
+      nodes_(std::move(nodes)),
+      clock_(std::move(clock)),
+      options_(std::move(options)),
+      net_(pool, addresses_of(nodes_), options_.command_timeout_ms) {
+  if (!options_.state_file.empty()) net_.record_state_in(options_.state_file);
+  if (options_.process) {
+    options_.process->command_timeout_ms = options_.command_timeout_ms;
+    processes_.emplace(pool_, *options_.process);
+    if (!options_.state_file.empty()) processes_->record_state_in(options_.state_file);
+  }
+  if (clock_) clock_->command_timeout_ms = options_.command_timeout_ms;
+}
+
+std::vector<NodeName> NodesBackend::all_nodes() const {
+  std::vector<NodeName> out;
+  for (const auto& n : nodes_) out.push_back(n.name);
+  return out;
+}
+
+// The rules every node's chain held when read back, as the history records them.
+Applied NodesBackend::network(base::Status status) {
+  Applied a;
+  a.value["rules"] = Value::object();
+  for (const auto& [node, rules] : net_.applied()) {
+    Value list = Value::array();
+    for (const auto& r : rules) list.push_back(describe(r));
+    a.value["rules"][node] = std::move(list);
+  }
+  if (!status.ok()) a.error = status.error().message;
+  return a;
+}
+
+Applied NodesBackend::start_partition(const Partition& partition) {
+  return network(net_.apply(partition));
+}
+Applied NodesBackend::stop_partition() { return network(net_.stop_partition()); }
+Applied NodesBackend::start_loss(const Loss& loss) { return network(net_.apply(loss)); }
+Applied NodesBackend::stop_loss() { return network(net_.stop_loss()); }
+
+// Per node: what was done and to which pid.
+Applied NodesBackend::processes(const NodeOutcomes& outcomes) {
+  Applied a;
+  a.value["nodes"] = Value::array();
+  a.value["pids"] = Value::object();
+  a.value["outcomes"] = Value::object();
+  for (const auto& o : outcomes) {
+    if (!o.ok()) {
+      add_error(a, o.error().message);
+      continue;
+    }
+    a.value["nodes"].push_back(o->node);
+    if (o->pid > 0) a.value["pids"][o->node] = o->pid;
+    a.value["outcomes"][o->node] = describe(*o);
+  }
+  return a;
+}
+
+Applied NodesBackend::kill(const std::vector<NodeName>& nodes) {
+  return processes_ ? processes(processes_->kill(nodes)) : no_process_spec(nodes);
+}
+Applied NodesBackend::restart(const std::vector<NodeName>& nodes) {
+  return processes_ ? processes(processes_->restart(nodes)) : no_process_spec(nodes);
+}
+Applied NodesBackend::pause(const std::vector<NodeName>& nodes) {
+  return processes_ ? processes(processes_->pause(nodes)) : no_process_spec(nodes);
+}
+Applied NodesBackend::resume(const std::vector<NodeName>& nodes) {
+  return processes_ ? processes(processes_->resume(nodes)) : no_process_spec(nodes);
+}
+
+// What was set on each node, then the offsets measured on EVERY node.
+Applied NodesBackend::clocks(const ClockOutcomes& outcomes) {
+  Applied a;
+  a.value["backend"] = clock_->name();
+  a.value["set"] = Value::object();
+  for (const auto& o : outcomes) {
+    if (!o.ok()) {
+      add_error(a, o.error().message);
+      continue;
+    }
+    Value set = {{"delta_ms", o->delta_ms}, {"spec", o->spec}};
+    if (o->flips > 0) set["flips"] = o->flips;
+    a.value["set"][o->node] = std::move(set);
+  }
+  a.value["measured_ms"] = Value::object();
+  a.value["uncertainty_ms"] = Value::object();
+  for (const auto& m : clock_->measure(all_nodes())) {
+    if (!m.ok()) {
+      add_error(a, m.error().message);
+      continue;
+    }
+    a.value["measured_ms"][m->node] = m->offset_ms;
+    a.value["uncertainty_ms"][m->node] = m->uncertainty_ms;
+  }
+  return a;
+}
+
+Applied NodesBackend::skew_clocks(const ClockSkew& skew) {
+  if (!clock_) {
+    Applied a;
+    a.error = "clock faults need a clock backend (none configured)";
+    return a;
+  }
+  const bool strobe = skew.strobe_period_ms != 0;
+  // Intent first: a crash during the bump still leaves the offsets to reset. A strobe
+  // ends in step, but may be cut short anywhere.
+  if (!options_.state_file.empty()) {
+    auto s = update_state(options_.state_file, [&](NemesisState& st) {
+      for (const auto& [node, delta] : skew.delta_ms) set_clock_offset(st, node, delta);
+    });
+    if (!s.ok()) {
+      Applied a;
+      a.error = s.error().message + " (no clock was touched)";
+      return a;
+    }
+  }
+  for (const auto& [node, delta] : skew.delta_ms) skewed_.insert(node);
+  return clocks(strobe ? clock_->strobe(skew) : clock_->bump(skew));
+}
+
+Applied NodesBackend::reset_clocks(const std::vector<NodeName>& nodes) {
+  if (!clock_) {
+    Applied a;
+    a.error = "clock faults need a clock backend (none configured)";
+    return a;
+  }
+  const ClockOutcomes outcomes = clock_->reset(nodes);
+  Applied a = clocks(outcomes);
+  for (const auto& o : outcomes) {
+    if (!o.ok()) continue;
+    skewed_.erase(o->node);
+    if (options_.state_file.empty()) continue;
+    auto s = update_state(options_.state_file,
+                          [&](NemesisState& st) { clear_clock_offset(st, o->node); });
+    if (!s.ok()) add_error(a, s.error().message);
+  }
+  return a;
+}
+
+Applied NodesBackend::heal(int64_t timeout_ms) {
+  const int64_t deadline = steady_ms() + timeout_ms;
+  // Each phase's SSH commands are bounded by an equal share of the time left, so a
+  // hung node times out in every phase while the others are healed.
+  auto share = [&](int phases_left) {
+    return std::max<int64_t>(1000, (deadline - steady_ms()) / phases_left);
+  };
+  Applied out;
+  net_.set_timeout_ms(share(3));
+  const Applied net = network(net_.heal());
+  out.value["network"] = net.ok() ? Value("no FAULTLINE chain on any node") : net.value;
+  if (!net.ok()) add_error(out, net.error);
+
+  if (processes_) {
+    ProcessSpec spec = processes_->spec();
+    spec.command_timeout_ms = share(2);
+    ProcessFaults healer(pool_, spec);
+    if (!options_.state_file.empty()) healer.record_state_in(options_.state_file);
+    const Applied p = processes(healer.heal());
+    out.value["processes"] = p.value;
+    if (!p.ok()) add_error(out, p.error);
+  }
+
+  std::set<NodeName> to_reset = skewed_;
+  if (!options_.state_file.empty()) {
+    if (auto st = read_state(options_.state_file); st.ok()) {
+      for (const auto& [node, ms] : st->clock_offsets_ms) to_reset.insert(node);
+    }
+  }
+  if (clock_ && !to_reset.empty()) {
+    clock_->command_timeout_ms = share(1);
+    // Every node: an offset cannot hurt to reset, and one may have been missed.
+    const Applied c = reset_clocks(all_nodes());
+    out.value["clocks"] = c.value;
+    if (!c.ok()) add_error(out, c.error);
+  }
+  return out;
+}
+
+}  // namespace faultline::nemesis

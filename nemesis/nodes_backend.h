@@ -1,0 +1,67 @@
+#pragma once
+// NodesBackend: the FaultBackend of real nodes, over the SSH pool: partitions and loss
+// with IptablesNet, kill/pause with ProcessFaults (by pidfile), clocks with a
+// ClockFaults backend (faketime or settime). It keeps the nemesis state file up to
+// date (intent before each fault, cleared as it is undone), so `faultline cluster
+// heal` can undo a run whose controller died. Called from one thread at a time.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "harness/control/node.h"
+#include "harness/control/ssh.h"
+#include "nemesis/backend.h"
+#include "nemesis/clock.h"
+#include "nemesis/iptables.h"
+#include "nemesis/process_faults.h"
+
+namespace faultline::nemesis {
+
+struct NodesBackendOptions {
+  std::filesystem::path state_file;    // empty: no state file
+  std::optional<ProcessSpec> process;  // kill/pause/heal of the target need it
+  int64_t command_timeout_ms = 10'000;
+};
+
+class NodesBackend final : public FaultBackend {
+ public:
+  // `pool` must reach every node in `nodes` and outlive this object. `clock` may be
+  // null when no clock faults are wanted.
+  NodesBackend(harness::control::Pool& pool, std::vector<harness::control::NodeSpec> nodes,
+               std::unique_ptr<ClockFaults> clock, NodesBackendOptions options);
+
+  Applied start_partition(const Partition& partition) override;
+  Applied stop_partition() override;
+  Applied start_loss(const Loss& loss) override;
+  Applied stop_loss() override;
+  Applied kill(const std::vector<NodeName>& nodes) override;
+  Applied restart(const std::vector<NodeName>& nodes) override;
+  Applied pause(const std::vector<NodeName>& nodes) override;
+  Applied resume(const std::vector<NodeName>& nodes) override;
+  Applied skew_clocks(const ClockSkew& skew) override;
+  Applied reset_clocks(const std::vector<NodeName>& nodes) override;
+  // Network, then processes (resumed or restarted on every node), then clocks (every
+  // node back to +0, if clock faults were used or the state file records offsets);
+  // each phase gets an equal share of what is left of `timeout_ms` per SSH command.
+  Applied heal(int64_t timeout_ms) override;
+
+ private:
+  Applied network(base::Status status);
+  Applied processes(const NodeOutcomes& outcomes);
+  Applied clocks(const ClockOutcomes& outcomes);
+  std::vector<NodeName> all_nodes() const;
+
+  harness::control::Pool& pool_;
+  std::vector<harness::control::NodeSpec> nodes_;
+  std::unique_ptr<ClockFaults> clock_;
+  NodesBackendOptions options_;
+  IptablesNet net_;
+  std::optional<ProcessFaults> processes_;
+  std::set<NodeName> skewed_;  // nodes whose clock may be off
+};
+
+}  // namespace faultline::nemesis
