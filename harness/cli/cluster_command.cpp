@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/node_options.h"
 #include "harness/cluster/cluster.h"
 #include "harness/cluster/process.h"
 #include "harness/control/node.h"
@@ -24,31 +25,14 @@ namespace {
 
 namespace cl = cluster;
 
-struct ClusterArgs {
-  std::string state_dir = cl::kDefaultStateDir;
+struct ClusterArgs : NodeArgs {
   int nodes = 5;
   std::string subnet = "10.77.0.0/24";
   std::string node;
   std::vector<std::string> command;
-  // Real machines instead of the local cluster.
-  std::string nodes_file;
-  control::NodesDefaults defaults;
-  bool accept_new_host_keys = false;
   double timeout_s = 60;
   std::string nemesis_state;  // with --nodes-file: the nemesis state file
 };
-
-// The nodes to reach: --nodes-file if given, else the local cluster's nodes.json.
-base::Result<std::vector<control::NodeSpec>> nodes_of(const ClusterArgs& a) {
-  if (!a.nodes_file.empty()) return control::load_nodes_file(a.nodes_file, a.defaults);
-  return control::load_nodes_file(cl::absolute_state_dir(a.state_dir) / "nodes.json", {});
-}
-
-control::SshOptions ssh_options(const ClusterArgs& a) {
-  control::SshOptions o;
-  o.accept_new_host_keys = a.accept_new_host_keys;
-  return o;
-}
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
@@ -72,7 +56,7 @@ int run_down(const ClusterArgs& a) {
 // Every node: can we run a command on it over SSH? For the local cluster, also its
 // namespace, its sshd process and its port.
 int run_status(const ClusterArgs& a) {
-  auto specs = nodes_of(a);
+  auto specs = load_nodes(a);
   if (!specs.ok()) return fail(specs.error().message);
   control::Pool pool(*specs, ssh_options(a));
   std::vector<std::string> names;
@@ -114,7 +98,7 @@ int run_status(const ClusterArgs& a) {
 }
 
 int run_ssh(const ClusterArgs& a) {
-  auto specs = nodes_of(a);
+  auto specs = load_nodes(a);
   if (!specs.ok()) return fail(specs.error().message);
   control::Pool pool(*specs, ssh_options(a));
   auto r = pool.exec(a.node, control::shell_join(a.command),
@@ -127,7 +111,7 @@ int run_ssh(const ClusterArgs& a) {
 
 // Undoes every fault the nemesis state file records (after a controller crash).
 int run_heal(const ClusterArgs& a) {
-  auto specs = nodes_of(a);
+  auto specs = load_nodes(a);
   if (!specs.ok()) return fail(specs.error().message);
   std::filesystem::path state_file;
   if (!a.nodes_file.empty()) {
@@ -175,17 +159,7 @@ void add_cluster_command(CLI::App& app, std::function<int()>* run) {
                          "Show each node's namespace, sshd and port 22. Exit 0 if all are "
                          "reachable, else 1.",
                          args);
-  auto remote_options = [&](CLI::App* cmd) {
-    cmd->add_option("--nodes-file", args->nodes_file,
-                    "nodes.json, or a plain list of host[:port] lines (real machines)");
-    cmd->add_option("--ssh-user", args->defaults.user, "User for a plain host list")
-        ->capture_default_str();
-    cmd->add_option("--ssh-key", args->defaults.key_path, "Private key for a plain host list");
-    cmd->add_option("--known-hosts", args->defaults.known_hosts_path,
-                    "known_hosts for a plain host list");
-    cmd->add_flag("--accept-new-host-keys", args->accept_new_host_keys,
-                  "Learn unknown host keys (a changed key is always refused)");
-  };
+  auto remote_options = [&](CLI::App* cmd) { add_node_options(cmd, *args); };
   remote_options(status);
   status->callback([args, run] { *run = [args] { return run_status(*args); }; });
 

@@ -14,6 +14,9 @@ void add_check_command(CLI::App& app, std::function<int()>* run);
 // Adds `cluster` (up, down, status, ssh: the local cluster of namespaces with sshd).
 void add_cluster_command(CLI::App& app, std::function<int()>* run);
 
+// Adds `nemesis` (run: a nemesis schedule alone against a cluster, always healed).
+void add_nemesis_command(CLI::App& app, std::function<int()>* run);
+
 inline constexpr int kExitError = 3;
 
 }  // namespace faultline::harness

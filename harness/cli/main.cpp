@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   std::function<int()> run;
   faultline::harness::add_check_command(app, &run);
   faultline::harness::add_cluster_command(app, &run);
+  faultline::harness::add_nemesis_command(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
