@@ -113,6 +113,15 @@ base::Status Connection::send(std::string_view payload) {
   return base::ok_status();
 }
 
+base::Status Connection::set_user_timeout(Duration timeout) {
+  if (state_ == State::Closed) return base::Error{"connection to " + peer_ + " is closed"};
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
+  unsigned int value = static_cast<unsigned int>(ms);
+  if (::setsockopt(fd_, IPPROTO_TCP, TCP_USER_TIMEOUT, &value, sizeof(value)) != 0)
+    return base::Error{"TCP_USER_TIMEOUT on " + peer_ + ": " + errno_text(errno)};
+  return base::ok_status();
+}
+
 void Connection::close() {
   if (state_ == State::Closed || loop_ == nullptr) return;
   loop_->close_connection(shared_from_this(), "closed locally", /*defer=*/true);

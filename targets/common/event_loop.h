@@ -64,6 +64,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   base::Status send(std::string_view payload);
   // Bytes accepted by send() and not yet written to the socket.
   size_t send_buffered() const { return out_.size() - out_pos_; }
+  // TCP_USER_TIMEOUT: the kernel drops the connection (on_close runs) when sent data
+  // stays unacknowledged this long. Without it a link whose packets an iptables rule
+  // DROPs looks connected for many minutes. Error: the socket is closed or refused it.
+  base::Status set_user_timeout(Duration timeout);
   // Closes the socket now, dropping unsent bytes. Idempotent. For an open connection
   // on_close runs later from the loop with reason "closed locally"; for a connecting one
   // the connect-failed callback does.

@@ -121,6 +121,10 @@ void PeerTransport::connect_link(NodeId id) {
         Link& link = it->second;
         link.connected = true;
         link.backoff = options_.min_backoff;
+        if (options_.user_timeout > Duration::zero()) {
+          if (auto set = conn->set_user_timeout(options_.user_timeout); !set)
+            FL_LOG(Warn, "node " << self_ << ": " << set.error().message);
+        }
         conn->on_close([this, alive, id](Connection& c, const std::string&) {
           if (!alive.expired()) link_down(id, &c, /*was_connected=*/true);
         });

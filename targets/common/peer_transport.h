@@ -35,6 +35,10 @@ struct PeerTransportOptions {
   Duration max_backoff = std::chrono::seconds(1);
   // A partitioned peer drops our SYNs; give up and retry after this long.
   Duration connect_timeout = std::chrono::seconds(1);
+  // A link whose sent data stays unacknowledged this long is dropped and reconnected
+  // (TCP_USER_TIMEOUT), so a partition that DROPs packets is noticed, and healed, in
+  // seconds rather than after the kernel's minutes of retransmissions. 0: kernel default.
+  Duration user_timeout = std::chrono::seconds(2);
 };
 
 struct PeerStats {
