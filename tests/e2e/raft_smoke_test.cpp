@@ -192,6 +192,7 @@ class RaftSmoke : public ::testing::Test {
   std::vector<pid_t> pids_;
   std::map<std::string, std::string> acked_;
   std::vector<std::string> extra_args_;  // more flags for every node
+  std::chrono::milliseconds write_for_{1500};  // the concurrent-writers phase
 
   void leader_kill_scenario();
 };
@@ -211,7 +212,7 @@ void RaftSmoke::leader_kill_scenario() {
   std::mutex mu;
   std::atomic<int> infos{0};
   std::vector<std::thread> writers;
-  const auto until = Clock::now() + std::chrono::milliseconds(1500);
+  const auto until = Clock::now() + write_for_;
   for (int t = 0; t < kWriters; ++t) {
     writers.emplace_back([&, t] {
       RaftClient writer(clients_, 100 + t, std::chrono::milliseconds(1000));
@@ -226,7 +227,7 @@ void RaftSmoke::leader_kill_scenario() {
     });
   }
   for (auto& w : writers) w.join();
-  std::cerr << acked_.size() << " puts acknowledged, " << (acked_.size() - 1) / 1.5
+  std::cerr << acked_.size() << " puts acknowledged, " << (acked_.size() - 1) / (write_for_.count() / 1000.0)
             << " writes/s with " << kWriters << " sequential clients; " << infos << " info\n";
   ASSERT_GT(acked_.size(), 100u);
   expect_all_acked_readable(client);
@@ -281,6 +282,18 @@ TEST_F(RaftSmoke, WithFrequentSnapshotsRestartsRecoverFromSnapshotAndWal) {
     }
   }
   EXPECT_LE(segments, 3u * 2u) << "old WAL segments are removed after each snapshot";
+}
+
+// Reads through the log, and lease reads on good clocks: the same guarantees.
+TEST_F(RaftSmoke, LogReadModeKeepsEveryAcknowledgedWrite) {
+  extra_args_ = {"--read-mode", "log"};
+  write_for_ = std::chrono::milliseconds(300);  // every read back is a log write: keep it short
+  leader_kill_scenario();
+}
+
+TEST_F(RaftSmoke, LeaseReadModeKeepsEveryAcknowledgedWrite) {
+  extra_args_ = {"--read-mode", "lease"};
+  leader_kill_scenario();
 }
 
 }  // namespace
