@@ -1,0 +1,106 @@
+#pragma once
+// KvNode: one replica of the Raft key-value service as a pure state machine — the
+// Raft core, the key-value state machine it feeds, and the client requests waiting
+// for their entries or reads. The server's I/O shell and the simulator drive it the
+// same way: requests, messages and ticks in; then ready() -> persist -> send ->
+// apply(ready) -> advance(), and the replies to hand back (run_ready() below does
+// exactly that). Not thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "targets/raft/core/kv.h"
+#include "targets/raft/core/raft.h"
+
+namespace faultline::targets::raft {
+
+enum class ReadMode {
+  Log,        // reads are commands in the log
+  ReadIndex,  // the leader confirms its leadership with a heartbeat round (§6.4)
+  Lease,      // the leader answers alone while its lease holds on its wall clock
+};
+std::string_view to_string(ReadMode mode);
+std::optional<ReadMode> parse_read_mode(std::string_view name);  // log|read-index|lease
+
+struct NodeOptions {
+  ReadMode read_mode = ReadMode::ReadIndex;
+  Index snapshot_every = 1000;  // compact once this many entries are applied past the snapshot
+};
+
+class KvNode {
+ public:
+  // `config.bugs` holds every planted bug; each layer acts on its own.
+  KvNode(Config config, NodeOptions options, const Durable& disk, uint64_t seed);
+
+  // A client request. Its reply appears in take_replies(), now (not the leader, a
+  // cached retry, a stale read) or after a later apply().
+  void request(const Request& request);
+  void step(const Message& message) { raft_.step(message); }
+  void tick() { raft_.tick(); }
+  void set_wall_clock_ms(int64_t now_ms) { raft_.set_wall_clock_ms(now_ms); }
+
+  Ready ready() { return raft_.ready(); }
+  // After the Ready has been persisted and its messages sent: applies its snapshot,
+  // committed entries and read states, answering the requests they complete.
+  void apply(const Ready& ready);
+  void advance();
+
+  std::vector<Reply> take_replies();
+
+  const Raft& raft() const { return raft_; }
+  const KvStateMachine& state() const { return state_; }
+  const NodeOptions& options() const { return options_; }
+
+ private:
+  struct PendingWrite {
+    Term term;
+    Request request;
+  };
+  void reply(Reply reply) { replies_.push_back(std::move(reply)); }
+  void reply_status(const Request& request, ReplyStatus status);
+  void serve_reads();
+
+  Raft raft_;
+  NodeOptions options_;
+  Bugs bugs_;
+  KvStateMachine state_;
+  Index applied_ = 0;
+  std::map<Index, PendingWrite> pending_writes_;    // by log index
+  std::map<uint64_t, Request> awaiting_read_index_;  // by read context
+  std::multimap<Index, Request> awaiting_apply_;     // confirmed reads, by read index
+  uint64_t next_read_context_ = 1;
+  std::vector<Reply> replies_;
+};
+
+// The disk of a replica as the shell sees it. save() hands over the persist part of
+// a Ready; sync() makes everything saved durable (fsync). Implementations: the WAL
+// of the server, and the simulator's fake disk that a crash truncates to the synced part.
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual void save(const Ready& ready) = 0;
+  virtual void sync() = 0;
+};
+
+// Runs one Ready in durability order (STYLE.md §2): save and sync, send, apply,
+// advance. With the planted bug AckBeforePersist the sync is skipped here — messages
+// and replies leave while the entries sit in the process — and left to the shell's
+// periodic flush. Returns false when the Ready was empty (nothing was done).
+template <class SendFn>
+bool run_ready(KvNode& node, Storage& storage, SendFn&& send) {
+  Ready ready = node.ready();
+  if (ready.empty()) {
+    node.advance();
+    return false;
+  }
+  storage.save(ready);
+  if (!node.raft().config().bugs.count(Bug::AckBeforePersist)) storage.sync();
+  for (Message& message : ready.messages) send(std::move(message));
+  node.apply(ready);
+  node.advance();
+  return true;
+}
+
+}  // namespace faultline::targets::raft
