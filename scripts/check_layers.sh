@@ -24,7 +24,7 @@ targets/sim        targets/common base
 targets/*          targets/common base
 harness/control    base
 nemesis            harness/control history base
-workloads          targets/*/client history base
+workloads          targets/*/client targets/*/core history base
 harness            *
 '
 # Top-level folders that are ours but not layers; including them from a layer is an error.
