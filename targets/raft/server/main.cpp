@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
   app.add_option("--client-host", client_host,
                  "address for clients (default: the host of this node's --peers entry)");
   app.add_option("--pidfile", pidfile, "written at start, removed on a clean exit");
+  bool fsync_commit = false;
+  app.add_flag("--fsync-commit", fsync_commit,
+               "also fsync when only the commit index advanced (slower, no safer: the "
+               "commit index is volatile in Raft; a benchmark baseline)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -87,6 +91,7 @@ int main(int argc, char** argv) {
   options.tick_ms = tick_ms;
   options.election_ticks = election_ticks;
   options.snapshot_every = snapshot_every;
+  options.fsync_commit = fsync_commit;
 
   auto created = server::RaftServer::create(options);
   if (!created) {

@@ -79,7 +79,7 @@ base::Status RaftServer::start() {
     ++next;
   }
 
-  auto storage = WalStorage::open(options_.data_dir);
+  auto storage = WalStorage::open(options_.data_dir, options_.fsync_commit);
   if (!storage) return storage.error();
   storage_ = std::move(*storage);
   const Durable& disk = storage_->durable();
@@ -207,10 +207,10 @@ void RaftServer::run() {
     // Everything this iteration received has been stepped: now one Ready, one fsync.
     drain();
   }
-  storage_->sync();
+  storage_->sync_all();
   FL_LOG(Info, options_.id << ": stopped (term " << node_->raft().term() << ", commit "
-                           << node_->raft().commit_index() << ", " << storage_->syncs()
-                           << " syncs)");
+                           << node_->raft().commit_index() << ", " << storage_->syncs_deferred()
+                           << " commit-only syncs deferred, " << storage_->syncs() << " syncs)");
 }
 
 void RaftServer::drain() {

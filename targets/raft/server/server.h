@@ -44,6 +44,9 @@ struct ServerOptions {
   Index snapshot_every = 10000;
   // With the planted AckBeforePersist, the WAL is synced only by this timer.
   int flush_every_ms = 200;
+  // Also fsync Readies that only advance the commit index (WalStorage): slower and no
+  // safer; the benchmark's baseline.
+  bool fsync_commit = false;
 };
 
 class RaftServer {

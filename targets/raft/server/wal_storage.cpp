@@ -16,7 +16,8 @@ fs::path WalStorage::wal_dir(const fs::path& data_dir) { return data_dir / "wal"
 WalStorage::WalStorage(fs::path data_dir, std::unique_ptr<common::Wal> wal, Durable mirror)
     : data_dir_(std::move(data_dir)), wal_(std::move(wal)), mirror_(std::move(mirror)) {}
 
-base::Result<std::unique_ptr<WalStorage>> WalStorage::open(const fs::path& data_dir) {
+base::Result<std::unique_ptr<WalStorage>> WalStorage::open(const fs::path& data_dir,
+                                                           bool sync_commit) {
   std::error_code ec;
   fs::create_directories(wal_dir(data_dir), ec);
   if (ec) return base::Error{"cannot create " + wal_dir(data_dir).string() + ": " + ec.message()};
@@ -46,10 +47,17 @@ base::Result<std::unique_ptr<WalStorage>> WalStorage::open(const fs::path& data_
   std::unique_ptr<WalStorage> storage(
       new WalStorage(data_dir, std::move(*wal), std::move(*durable)));
   storage->records_replayed_ = records;
+  storage->sync_commit_ = sync_commit;
   return storage;
 }
 
 void WalStorage::save(const Ready& ready) {
+  // Term and vote must be durable before any message that depends on them leaves;
+  // the commit index need not be (see the header).
+  if (sync_commit_ || ready.snapshot || !ready.entries.empty() ||
+      (ready.hard_state && (ready.hard_state->term != mirror_.hard_state.term ||
+                            ready.hard_state->voted_for != mirror_.hard_state.voted_for)))
+    must_sync_ = true;
   Ready part;
   part.hard_state = ready.hard_state;
   part.entries = ready.entries;
@@ -64,6 +72,15 @@ void WalStorage::save(const Ready& ready) {
 }
 
 void WalStorage::sync() {
+  if (!must_sync_) {
+    if (wal_->unsynced_bytes() != 0) ++syncs_deferred_;
+    return;
+  }
+  sync_all();
+}
+
+void WalStorage::sync_all() {
+  must_sync_ = false;
   if (wal_->unsynced_bytes() == 0) return;
   auto status = wal_->sync();
   if (!status) FL_PANIC("WAL sync failed: " << status.error().message);
@@ -84,7 +101,7 @@ void WalStorage::compact() {
   wal_->append(encode_snapshot_marker_record(snapshot.meta));
   wal_->append(encode_hard_state_record(mirror_.hard_state));
   if (!mirror_.entries.empty()) wal_->append(encode_entries_record(mirror_.entries));
-  sync();
+  sync_all();
   auto removed = wal_->remove_segments_before(wal_->current_segment());
   if (!removed) FL_PANIC("WAL cleanup failed: " << removed.error().message);
   FL_LOG(Info, "compacted: snapshot at index " << snapshot.meta.index << " term "
