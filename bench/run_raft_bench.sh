@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-server_bin="$build/targets/raft/faultline-raft"
+server_bin="$build/harness/faultline-raft"  # built beside faultline (harness/CMakeLists.txt)
 bench_bin="$build/bench/raft_bench"
 for b in "$server_bin" "$bench_bin"; do
   [ -x "$b" ] || { echo "build first: ninja -C $build faultline-raft raft_bench" >&2; exit 3; }

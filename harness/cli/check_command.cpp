@@ -9,6 +9,7 @@
 
 #include "checkers/linearizable/checker.h"
 #include "harness/cli/commands.h"
+#include "harness/runner/check_run.h"
 
 namespace faultline::harness {
 namespace {
@@ -57,7 +58,15 @@ int run_check(const CheckArgs& a) {
   std::filesystem::path path = a.path;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    // A run directory (store/<test>/<time>/) holds its history as history.jsonl.
+    if (std::filesystem::exists(path / "test.json", ec)) {
+      // A stored run: every checker its workload names, results.json rewritten.
+      auto results = runner::check_run_dir(path);
+      if (!results.ok()) return fail(results.error().message);
+      std::cout << results->summary << "verdict: " << checkers::to_string(results->verdict) << "\n"
+                << std::flush;
+      return checkers::exit_code(results->verdict);
+    }
+    // A directory with just a history.
     path /= "history.jsonl";
   }
   auto result = lin::check_file(path, *format, options);

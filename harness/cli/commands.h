@@ -17,6 +17,9 @@ void add_cluster_command(CLI::App& app, std::function<int()>* run);
 // Adds `nemesis` (run: a nemesis schedule alone against a cluster, always healed).
 void add_nemesis_command(CLI::App& app, std::function<int()>* run);
 
+// Adds `run` (the main job: a test on a cluster, from setup to verdict).
+void add_run_command(CLI::App& app, std::function<int()>* run);
+
 inline constexpr int kExitError = 3;
 
 }  // namespace faultline::harness

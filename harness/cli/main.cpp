@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   faultline::harness::add_check_command(app, &run);
   faultline::harness::add_cluster_command(app, &run);
   faultline::harness::add_nemesis_command(app, &run);
+  faultline::harness::add_run_command(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

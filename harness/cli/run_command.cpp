@@ -1,0 +1,93 @@
+// `faultline run`: the main job — one command from a cluster to a verdict (see
+// harness/runner/runner.h for the phases). Exit 0 valid, 1 invalid, 2 unknown, 3 harness
+// or config error; with --test-count N the worst of N tests. SIGINT and SIGTERM only set
+// a flag: the run then heals, tears down and checks what it recorded.
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include "harness/cli/commands.h"
+#include "harness/runner/runner.h"
+#include "targets/raft/bugs.h"
+
+namespace faultline::harness {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_run_signal(int) { g_interrupted = true; }
+
+struct RunArgs {
+  runner::RunConfig config;
+  int test_count = 1;
+};
+
+int run_run(RunArgs& a) {
+  struct sigaction sa {};
+  sa.sa_handler = on_run_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  if (a.test_count < 1) {
+    std::fprintf(stderr, "error: --test-count must be at least 1\n");
+    return kExitError;
+  }
+  return runner::run_tests(a.config, a.test_count, g_interrupted);
+}
+
+std::string bugs_help() {
+  std::string help = "Planted bug to switch on in the servers (repeatable):";
+  for (const auto& info : targets::raft::all_bugs())
+    help += "\n  " + std::string(info.name) + ": " + std::string(info.anomaly);
+  return help;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, std::function<int()>* run) {
+  auto args = std::make_shared<RunArgs>();
+  runner::RunConfig& c = args->config;
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Run a test: set up the target on a cluster (a local one unless --nodes-file), drive\n"
+      "clients while the nemesis injects faults, heal, check, store the run under\n"
+      "store/<test>/<time>/. Exit 0 valid, 1 invalid, 2 unknown, 3 harness/config error.");
+  cmd->add_option("--target", c.target, "System under test: raft")->capture_default_str();
+  cmd->add_option("--workload", c.workload, "register | set")->capture_default_str();
+  cmd->add_option("--keys", c.keys, "Keys in use at once (register) / sets (set)")->capture_default_str();
+  cmd->add_option("--bug", c.bugs, bugs_help());
+  cmd->add_option("--read-mode", c.read_mode, "Raft reads: log | read-index | lease")->capture_default_str();
+  cmd->add_option("--nemesis", c.nemesis, "Faults: partition,loss,kill,pause,clock (empty: none)");
+  cmd->add_option("--nemesis-interval", c.nemesis_interval_s, "Mean seconds between a fault's start and stop")
+      ->capture_default_str();
+  cmd->add_option("--nemesis-targets", c.nemesis_targets, "one | minority | majority | all | leader")
+      ->capture_default_str();
+  cmd->add_option("--nemesis-topologies", c.nemesis_topologies,
+                  "Partition shapes: halves,random-halves,isolate,isolate-leader,majorities-ring,bridge,minority-third");
+  cmd->add_option("--time-limit", c.time_limit_s, "Seconds of the main phase")->capture_default_str();
+  cmd->add_option("--concurrency", c.concurrency, "Client threads")->capture_default_str();
+  cmd->add_option("--rate", c.rate, "Operations per second over all clients")->capture_default_str();
+  cmd->add_option("--call-timeout", c.call_timeout_s, "Seconds before a call ends as info")
+      ->capture_default_str();
+  cmd->add_option("--check-time-limit", c.check_time_limit_s,
+                  "Seconds the linearizability search may take before it says unknown")
+      ->capture_default_str();
+  cmd->add_option("--seed", c.seed, "Seed of clients and nemesis (0: from the clock; recorded)");
+  cmd->add_option("--test-count", args->test_count, "Run N tests (seeds S, S+1, ...) and exit with the worst")
+      ->capture_default_str();
+  cmd->add_option("--test-name", c.test_name, "Name in the store (default <target>-<workload>)");
+  cmd->add_option("--store", c.store, "Store directory")->capture_default_str();
+  cmd->add_option("--nodes-file", c.nodes_file, "Real machines (nodes.json or host list); default: a local cluster");
+  cmd->add_option("--ssh-user", c.ssh_user, "User for a plain host list")->capture_default_str();
+  cmd->add_option("--ssh-key", c.ssh_key, "Private key for a plain host list");
+  cmd->add_option("--known-hosts", c.known_hosts, "known_hosts for a plain host list");
+  cmd->add_flag("--accept-new-host-keys", c.accept_new_host_keys, "Learn unknown host keys");
+  cmd->add_option("--nodes", c.local_nodes, "Nodes of the local cluster")->capture_default_str();
+  cmd->add_option("--subnet", c.local_subnet, "Subnet of the local cluster")->capture_default_str();
+  cmd->add_option("--state-dir", c.cluster_state_dir, "State directory of the local cluster");
+  cmd->add_flag("--leave-running", c.leave_running, "Leave the servers (and a local cluster) running");
+  cmd->add_option("--target-binary", c.target_binary, "faultline-raft to upload (default: beside faultline)");
+  cmd->callback([args, run] { *run = [args] { return run_run(*args); }; });
+}
+
+}  // namespace faultline::harness

@@ -1,0 +1,90 @@
+#include "harness/runner/config.h"
+
+#include <algorithm>
+
+namespace faultline::harness::runner {
+
+namespace {
+const std::vector<std::string> kWorkloads = {"register", "set"};
+const std::vector<std::string> kReadModes = {"log", "read-index", "lease"};
+}  // namespace
+
+base::Status validate(const RunConfig& c) {
+  auto bad = [](const std::string& what) { return base::Status(base::Error{what}); };
+  if (c.target != "raft") return bad("--target: unknown target \"" + c.target + "\" (known: raft)");
+  if (std::find(kWorkloads.begin(), kWorkloads.end(), c.workload) == kWorkloads.end())
+    return bad("--workload: unknown workload \"" + c.workload + "\" (known: register, set)");
+  if (std::find(kReadModes.begin(), kReadModes.end(), c.read_mode) == kReadModes.end())
+    return bad("--read-mode: expected log, read-index or lease, got \"" + c.read_mode + "\"");
+  if (c.keys < 1) return bad("--keys must be at least 1");
+  if (c.time_limit_s <= 0) return bad("--time-limit must be > 0 seconds");
+  if (c.concurrency < 1) return bad("--concurrency must be at least 1");
+  if (c.rate <= 0) return bad("--rate must be > 0 ops/s");
+  if (c.call_timeout_s <= 0) return bad("--call-timeout must be > 0 seconds");
+  if (c.nemesis_interval_s <= 0) return bad("--nemesis-interval must be > 0 seconds");
+  if (c.nodes_file.empty() && (c.local_nodes < 1 || c.local_nodes > 9))
+    return bad("--nodes must be between 1 and 9 for a local cluster");
+  if (c.test_name.find('/') != std::string::npos || c.test_name == "." || c.test_name == "..")
+    return bad("--test-name must not contain '/'");
+  return base::ok_status();
+}
+
+history::Value to_json(const RunConfig& c) {
+  return history::Value{
+      {"test_name", c.name()},
+      {"target", c.target},
+      {"bugs", c.bugs},
+      {"read_mode", c.read_mode},
+      {"workload", c.workload},
+      {"keys", c.keys},
+      {"nemesis", c.nemesis},
+      {"nemesis_interval_s", c.nemesis_interval_s},
+      {"nemesis_targets", c.nemesis_targets},
+      {"nemesis_topologies", c.nemesis_topologies},
+      {"time_limit_s", c.time_limit_s},
+      {"concurrency", c.concurrency},
+      {"rate", c.rate},
+      {"call_timeout_s", c.call_timeout_s},
+      {"quiesce_s", c.quiesce_s},
+      {"final_timeout_s", c.final_timeout_s},
+      {"check_time_limit_s", c.check_time_limit_s},
+      {"seed", c.seed},
+      {"nodes_file", c.nodes_file},
+      {"local_nodes", c.local_nodes},
+      {"local_subnet", c.local_subnet},
+      {"leave_running", c.leave_running},
+  };
+}
+
+base::Result<RunConfig> config_from_json(const history::Value& j) {
+  if (!j.is_object()) return base::Error{"test.json: \"config\" is not an object"};
+  RunConfig c;
+  try {
+    auto get = [&](const char* name, auto& field) {
+      if (j.contains(name) && !j.at(name).is_null()) j.at(name).get_to(field);
+    };
+    get("test_name", c.test_name);
+    get("target", c.target);
+    get("bugs", c.bugs);
+    get("read_mode", c.read_mode);
+    get("workload", c.workload);
+    get("keys", c.keys);
+    get("nemesis", c.nemesis);
+    get("nemesis_interval_s", c.nemesis_interval_s);
+    get("nemesis_targets", c.nemesis_targets);
+    get("nemesis_topologies", c.nemesis_topologies);
+    get("time_limit_s", c.time_limit_s);
+    get("concurrency", c.concurrency);
+    get("rate", c.rate);
+    get("call_timeout_s", c.call_timeout_s);
+    get("check_time_limit_s", c.check_time_limit_s);
+    get("seed", c.seed);
+    get("nodes_file", c.nodes_file);
+    get("local_nodes", c.local_nodes);
+  } catch (const std::exception& e) {
+    return base::Error{std::string("test.json: ") + e.what()};
+  }
+  return c;
+}
+
+}  // namespace faultline::harness::runner

@@ -1,0 +1,107 @@
+// Checking a stored run directory: the workload in test.json picks the checkers, and
+// results.json holds each verdict.
+#include "harness/runner/check_run.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace faultline::harness::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunDir {
+ public:
+  RunDir(const std::string& workload, const std::string& history) {
+    std::string pattern = (fs::temp_directory_path() / "faultline-run-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+    RunConfig config;
+    config.workload = workload;
+    std::ofstream(path_ / "test.json") << history::Value{{"config", to_json(config)}}.dump();
+    std::ofstream(path_ / "history.jsonl") << history;
+  }
+  ~RunDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+const char* kValidRegister =
+    R"({"index":0,"time":1,"process":0,"type":"invoke","f":"write","key":"r0","value":1}
+{"index":1,"time":2,"process":0,"type":"ok","f":"write","key":"r0","value":1}
+{"index":2,"time":3,"process":1,"type":"invoke","f":"read","key":"r0","value":null}
+{"index":3,"time":4,"process":1,"type":"ok","f":"read","key":"r0","value":1}
+{"index":4,"time":5,"process":"nemesis","type":"info","f":"start-partition","value":{"requested":{}}}
+)";
+
+const char* kStaleRegister =
+    R"({"index":0,"time":1,"process":0,"type":"invoke","f":"write","key":"r0","value":1}
+{"index":1,"time":2,"process":0,"type":"ok","f":"write","key":"r0","value":1}
+{"index":2,"time":3,"process":1,"type":"invoke","f":"read","key":"r0","value":null}
+{"index":3,"time":4,"process":1,"type":"ok","f":"read","key":"r0","value":null}
+)";
+
+const char* kLostAdd =
+    R"({"index":0,"time":1,"process":0,"type":"invoke","f":"add","key":"s0","value":1}
+{"index":1,"time":2,"process":0,"type":"ok","f":"add","key":"s0","value":1}
+{"index":2,"time":3,"process":0,"type":"invoke","f":"add","key":"s0","value":2}
+{"index":3,"time":4,"process":0,"type":"ok","f":"add","key":"s0","value":2}
+{"index":4,"time":5,"process":1,"type":"invoke","f":"read","key":"s0","value":null}
+{"index":5,"time":6,"process":1,"type":"ok","f":"read","key":"s0","value":[1]}
+)";
+
+TEST(CheckRun, ValidRegisterRunIsValidAndWritesResults) {
+  RunDir dir("register", kValidRegister);
+  auto results = check_run_dir(dir.path());
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  EXPECT_EQ(results->verdict, checkers::Verdict::Valid);
+  std::ifstream in(dir.path() / "results.json");
+  const auto json = history::Value::parse(in);
+  EXPECT_EQ(json.at("verdict"), "valid");
+  EXPECT_TRUE(json.contains("linearizable"));
+  EXPECT_TRUE(json.contains("stats"));
+}
+
+TEST(CheckRun, StaleReadInARegisterRunIsInvalid) {
+  RunDir dir("register", kStaleRegister);
+  auto results = check_run_dir(dir.path());
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  EXPECT_EQ(results->verdict, checkers::Verdict::Invalid);
+}
+
+TEST(CheckRun, SetRunWithALostAddIsInvalid) {
+  RunDir dir("set", kLostAdd);
+  auto results = check_run_dir(dir.path());
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  EXPECT_EQ(results->verdict, checkers::Verdict::Invalid);
+  EXPECT_TRUE(results->json.contains("set"));
+}
+
+TEST(CheckRun, MissingTestJsonIsAnErrorNamingTheFile) {
+  RunDir dir("register", kValidRegister);
+  fs::remove(dir.path() / "test.json");
+  auto results = check_run_dir(dir.path());
+  ASSERT_FALSE(results.ok());
+  EXPECT_NE(results.error().message.find("test.json"), std::string::npos);
+}
+
+TEST(CheckRun, MalformedHistoryLineIsAnErrorNamingTheLine) {
+  RunDir dir("register", std::string(kValidRegister) + "{\"index\":5,\"process\":\n{}\n");
+  auto results = check_run_dir(dir.path());
+  ASSERT_FALSE(results.ok());
+  EXPECT_NE(results.error().message.find("history.jsonl:6"), std::string::npos) << results.error().message;
+}
+
+TEST(CheckRun, TruncatedLastLineOfAKilledRunIsStillChecked) {
+  // A controller killed mid-write leaves half a line: a warning, not an error.
+  RunDir dir("register", std::string(kValidRegister) + "{\"index\":5,\"time\":6,\"pro");
+  auto results = check_run_dir(dir.path());
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  EXPECT_EQ(results->verdict, checkers::Verdict::Valid);
+}
+
+}  // namespace
+}  // namespace faultline::harness::runner

@@ -1,0 +1,45 @@
+#include "harness/runner/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace faultline::harness::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "faultline-store-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+TEST(Store, EachRunGetsItsOwnDirectoryAndLatestPointsAtTheNewest) {
+  TempDir tmp;
+  auto first = create_run_dir(tmp.path(), "raft-register");
+  auto second = create_run_dir(tmp.path(), "raft-register");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(*first, *second);
+  EXPECT_EQ(first->parent_path(), tmp.path() / "raft-register");
+  EXPECT_TRUE(fs::is_symlink(tmp.path() / "latest"));
+  EXPECT_EQ(fs::canonical(tmp.path() / "latest"), fs::canonical(*second));
+  EXPECT_EQ(fs::canonical(tmp.path() / "raft-register" / "latest"), fs::canonical(*second));
+  // Relative, so a moved store still resolves.
+  EXPECT_TRUE(fs::read_symlink(tmp.path() / "latest").is_relative());
+}
+
+TEST(Store, UnwritableStoreIsAnErrorNamingThePath) {
+  auto dir = create_run_dir("/proc/faultline-no-such-store", "t");
+  ASSERT_FALSE(dir.ok());
+  EXPECT_NE(dir.error().message.find("/proc/faultline-no-such-store"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace faultline::harness::runner
