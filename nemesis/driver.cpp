@@ -210,6 +210,12 @@ void Driver::start_fault(FaultKind kind) {
         const int64_t magnitude = random_.between(std::max<int64_t>(1, max / 10), max);
         skew.delta_ms[n] = random_.chance(0.5) ? magnitude : -magnitude;
       }
+      if (random_.chance(options_.clock_strobe_share)) {
+        skew.strobe_period_ms = random_.between(100, 1000);
+        skew.strobe_duration_ms = std::min<int64_t>(options_.schedule.interval_ms, 10'000);
+        requested["strobe_period_ms"] = skew.strobe_period_ms;
+        requested["strobe_duration_ms"] = skew.strobe_duration_ms;
+      }
       requested["delta_ms"] = skew.delta_ms;
       ask();
       skewed_ = victims;

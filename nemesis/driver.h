@@ -45,6 +45,10 @@ struct DriverOptions {
   TargetSet targets = TargetSet::One;         // kill, pause, loss and clock targets
   double loss_probability = 0.5;
   int64_t clock_max_delta_ms = 60'000;        // bumps are ±[max/10, max]
+  // The share of clock faults that strobe instead of bump: the offset flips between
+  // ±delta and 0 every [100, 1000] ms for min(interval, 10 s), then rests at 0. A strobe
+  // holds the driver for its duration (the backend's strobe blocks).
+  double clock_strobe_share = 0.3;
   int64_t heal_timeout_ms = 30'000;
 };
 

@@ -47,7 +47,9 @@ class FakeBackend final : public FaultBackend {
   Applied restart(const std::vector<NodeName>& n) override { return answer("restart" + join(n)); }
   Applied pause(const std::vector<NodeName>& n) override { return answer("pause" + join(n)); }
   Applied resume(const std::vector<NodeName>& n) override { return answer("resume" + join(n)); }
+  std::vector<ClockSkew> skews;
   Applied skew_clocks(const ClockSkew& s) override {
+    skews.push_back(s);
     Value measured = {{"n1", 0}, {"n2", 0}, {"n3", 0}};
     for (const auto& [node, d] : s.delta_ms) measured[node] = d;
     return answer("clock", {{"measured_ms", measured}});
@@ -217,6 +219,33 @@ TEST_F(NemesisDriver, StopEndsTheScheduleAndHealUndoesEverything) {
   EXPECT_EQ(ops_[before].f, "heal");
   EXPECT_EQ(ops_[before].value, (Value{{"requested", {{"nodes", {"n1", "n2", "n3"}}}}}));
   EXPECT_EQ(ops_[before + 1].error, "node n3: timed out");
+}
+
+TEST_F(NemesisDriver, ClockFaultsBothBumpAndStrobeAndSayWhichInTheRequest) {
+  DriverOptions o = options({FaultKind::Clock});
+  o.schedule.duration_ms = 200'000;  // many clock faults
+  o.clock_strobe_share = 0.5;
+  Driver d(backend_, nodes_, o, clock_, sink_);
+  run_to_end(d);
+  int strobes = 0, bumps = 0;
+  for (const auto& skew : backend_.skews) {
+    if (skew.strobe_period_ms == 0) {
+      ++bumps;
+      continue;
+    }
+    ++strobes;
+    EXPECT_GE(skew.strobe_period_ms, 100);
+    EXPECT_LE(skew.strobe_period_ms, 1000);
+    EXPECT_EQ(skew.strobe_duration_ms, 1000);  // min(interval, 10 s)
+  }
+  EXPECT_GT(strobes, 0);
+  EXPECT_GT(bumps, 0);
+  int requested_strobes = 0;
+  for (const auto& op : ops_)
+    if (op.f == "start-clock" && op.value.contains("requested") &&
+        op.value["requested"].contains("strobe_period_ms"))
+      ++requested_strobes;
+  EXPECT_EQ(requested_strobes, strobes);
 }
 
 TEST(NemesisTopologies, ParsesKnownNamesAndNamesTheUnknownOne) {
