@@ -9,6 +9,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   openssh-server openssh-client iproute2 libboost-dev libboost-filesystem-dev libssh-dev iptables
   faketime
+  # reports: plots with gnuplot through gnuplot-iostream; the e2e test opens a report in
+  # headless Chromium
+  gnuplot-nox libgnuplot-iostream-dev libboost-iostreams-dev chromium
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -39,10 +39,13 @@ base::Result<fs::path> create_run_dir(const fs::path& store, const std::string& 
   fs::create_directories(test_dir, ec);
   if (ec) return base::Error{test_dir.string() + ": " + ec.message()};
   const std::string stamp = utc_timestamp();
+  // create_directory is the claim: it reports false when the name exists, so two runs
+  // started in the same millisecond (parallel lanes of one store) never share a dir.
   fs::path dir = test_dir / stamp;
-  for (int i = 1; fs::exists(dir); ++i) dir = test_dir / (stamp + "-" + std::to_string(i));
-  fs::create_directory(dir, ec);
-  if (ec) return base::Error{dir.string() + ": " + ec.message()};
+  for (int i = 1; !fs::create_directory(dir, ec); ++i) {
+    if (ec) return base::Error{dir.string() + ": " + ec.message()};
+    dir = test_dir / (stamp + "-" + std::to_string(i));
+  }
   point(store / "latest", fs::path(test_name) / dir.filename());
   point(test_dir / "latest", dir.filename());
   return dir;

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <set>
+#include <thread>
+#include <vector>
+
 namespace faultline::harness::runner {
 namespace {
 
@@ -33,6 +37,19 @@ TEST(Store, EachRunGetsItsOwnDirectoryAndLatestPointsAtTheNewest) {
   EXPECT_EQ(fs::canonical(tmp.path() / "raft-register" / "latest"), fs::canonical(*second));
   // Relative, so a moved store still resolves.
   EXPECT_TRUE(fs::read_symlink(tmp.path() / "latest").is_relative());
+}
+
+TEST(Store, RunsStartedAtTheSameMomentNeverShareADirectory) {
+  // Parallel lanes of one store (scripts/bug_matrix.sh) once wrote two histories into
+  // one file this way.
+  TempDir tmp;
+  std::vector<fs::path> dirs(16);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < dirs.size(); ++i)
+    threads.emplace_back([&, i] { dirs[i] = *create_run_dir(tmp.path(), "same-test"); });
+  for (auto& t : threads) t.join();
+  std::set<fs::path> distinct(dirs.begin(), dirs.end());
+  EXPECT_EQ(distinct.size(), dirs.size());
 }
 
 TEST(Store, UnwritableStoreIsAnErrorNamingThePath) {
