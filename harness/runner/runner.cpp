@@ -217,6 +217,7 @@ TestOutcome TestRun::run() {
       if (!s.ok()) note_error(s.error().message);
 
     RaftTarget target(pool, nodes, config_, binary);
+    const bool reached = error.empty();  // teardown only where setup could have run
     if (error.empty()) {
       log("setting up raft on " + std::to_string(nodes.size()) + " nodes");
       if (auto s = target.setup(30'000); !s.ok()) note_error(s.error().message);
@@ -320,7 +321,9 @@ TestOutcome TestRun::run() {
       log(std::to_string(recorder_->ops()) + " ops recorded; " + cpu);
     }
     // ---- Teardown: logs always; the servers stay only with --leave-running.
-    if (auto s = target.teardown(*dir, config_.leave_running); !s.ok()) note_error(s.error().message);
+    if (reached) {
+      if (auto s = target.teardown(*dir, config_.leave_running); !s.ok()) note_error(s.error().message);
+    }
 
     if (recorder_ && error.empty()) {
       // ---- Check.
