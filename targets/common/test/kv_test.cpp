@@ -1,8 +1,8 @@
-#include "targets/raft/core/kv.h"
+#include "targets/common/kv.h"
 
 #include <gtest/gtest.h>
 
-namespace faultline::targets::raft {
+namespace faultline::targets::common {
 namespace {
 
 Request req(uint64_t client, uint64_t seq, OpKind kind, std::string key, std::string value = "",
@@ -73,4 +73,4 @@ TEST(KvWire, RequestAndReplyRoundTripAndRejectTrailingBytes) {
 }
 
 }  // namespace
-}  // namespace faultline::targets::raft
+}  // namespace faultline::targets::common

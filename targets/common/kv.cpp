@@ -1,11 +1,9 @@
-#include "targets/raft/core/kv.h"
+#include "targets/common/kv.h"
 
 #include "targets/common/codec.h"
 
-namespace faultline::targets::raft {
+namespace faultline::targets::common {
 
-using common::Decoder;
-using common::Encoder;
 
 std::string_view to_string(OpKind kind) {
   switch (kind) {
@@ -223,4 +221,4 @@ base::Status KvStateMachine::load_snapshot(std::string_view bytes) {
   return base::ok_status();
 }
 
-}  // namespace faultline::targets::raft
+}  // namespace faultline::targets::common
