@@ -2,8 +2,9 @@
 // report.html: the self-contained, offline page of one run (styles, scripts and data
 // inline; no CDN): verdict banner per checker; config, seed, versions; op counts by f
 // and outcome, throughput, availability inside versus outside fault windows; the plots
-// (inline SVG); a canvas timeline of ops per process that stays fast at 100,000+ ops,
-// with hover details and links by op index; the linearizability counterexample drawn
+// (each SVG inlined as a data: image, so it cannot run script); a canvas timeline of
+// ops per process that stays fast at 100,000+ ops, with hover details and links by op
+// index (#op-<index>); the linearizability counterexample drawn
 // (the failing key's ops around the failure, the prefix, the op that could not be
 // placed, model states); lost-commit anomalies with links into the timeline; node logs
 // linked. Every value from a history or a log is escaped. Thread-safe.
@@ -20,10 +21,12 @@
 
 namespace faultline::reports::html {
 
+// Any part may be missing: null JSON, no history (an empty timeline), no plots, no logs;
+// the page then says so instead of failing.
 struct ReportInput {
   history::Value test;     // test.json
   history::Value results;  // results.json
-  const std::vector<history::Op>* history = nullptr;
+  const std::vector<history::Op>* history = nullptr;  // must outlive write_report
   std::vector<plots::Plot> plots;
   // node name -> path of its log, relative to the report's folder
   std::vector<std::pair<std::string, std::string>> logs;
@@ -31,7 +34,8 @@ struct ReportInput {
 };
 
 // Writes the page to `out_file` (write to a temporary name, then rename). Errors name
-// the file.
+// the file. Plots whose SVG is missing are skipped with a note. About 1 s per 1,000,000
+// history events; the page holds ~50 bytes per client operation.
 base::Status write_report(const ReportInput& input, const std::filesystem::path& out_file);
 
 // & < > " ' escaped for HTML text and attribute values.
