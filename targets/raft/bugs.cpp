@@ -21,16 +21,4 @@ const std::vector<BugInfo>& all_bugs() {
   return bugs;
 }
 
-std::string_view to_string(Bug bug) {
-  for (const auto& info : all_bugs())
-    if (info.bug == bug) return info.name;
-  return "unknown-bug";
-}
-
-std::optional<Bug> parse_bug(std::string_view name) {
-  for (const auto& info : all_bugs())
-    if (info.name == name) return info.bug;
-  return std::nullopt;
-}
-
 }  // namespace faultline::targets::raft

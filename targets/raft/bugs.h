@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "targets/common/bug_table.h"
+
 namespace faultline::targets::raft {
 
 enum class Bug {
@@ -22,14 +24,10 @@ enum class Bug {
 
 using Bugs = std::set<Bug>;
 
-struct BugInfo {
-  Bug bug;
-  std::string_view name;     // the --bug spelling
-  std::string_view anomaly;  // one line for --help
-};
+using BugInfo = common::BugInfo<Bug>;
 
 const std::vector<BugInfo>& all_bugs();
-std::string_view to_string(Bug bug);
-std::optional<Bug> parse_bug(std::string_view name);
+inline std::string_view to_string(Bug bug) { return common::bug_name(all_bugs(), bug); }
+inline std::optional<Bug> parse_bug(std::string_view name) { return common::find_bug(all_bugs(), name); }
 
 }  // namespace faultline::targets::raft

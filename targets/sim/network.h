@@ -8,6 +8,7 @@
 // identically. Used by tests only; not thread-safe.
 
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <queue>
@@ -42,6 +43,9 @@ class Network {
     min_delay_ = min_ms;
     max_delay_ = max_ms;
   }
+  // FIFO channels (TCP): each pair's messages arrive in the order sent, still after a
+  // random delay. Off by default (UDP-like reordering, which Raft tolerates).
+  void set_fifo(bool fifo) { fifo_ = fifo; }
   // Cuts both directions between a and b; isolate cuts n from every other node.
   void cut(const NodeName& a, const NodeName& b) {
     cut_.insert({a, b});
@@ -76,8 +80,13 @@ class Network {
     ++sent_;
     if (is_down(from) || is_cut(from, to)) return;
     if (auto it = loss_.find({from, to}); it != loss_.end() && random_.chance(it->second)) return;
-    Envelope<M> envelope{now + random_.between(min_delay_, max_delay_), next_seq_++, from, to,
-                         std::move(message)};
+    SimTime at = now + random_.between(min_delay_, max_delay_);
+    if (fifo_) {
+      SimTime& last = last_delivery_[{from, to}];
+      at = std::max(at, last);
+      last = at;
+    }
+    Envelope<M> envelope{at, next_seq_++, from, to, std::move(message)};
     in_flight_.push(std::move(envelope));
   }
 
@@ -112,6 +121,8 @@ class Network {
   std::set<std::pair<NodeName, NodeName>> cut_;
   std::map<std::pair<NodeName, NodeName>, double> loss_;
   std::set<NodeName> down_;
+  bool fifo_ = false;
+  std::map<std::pair<NodeName, NodeName>, SimTime> last_delivery_;
   std::priority_queue<Envelope<M>, std::vector<Envelope<M>>, Later> in_flight_;
   uint64_t next_seq_ = 0;
   uint64_t sent_ = 0;

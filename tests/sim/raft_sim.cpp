@@ -2,53 +2,24 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
-
-#include "checkers/linearizable/checker.h"
 
 namespace faultline::tests::sim {
 
 using raft::Index;
-using raft::NodeId;
 using raft::Term;
 
 namespace {
 
-constexpr SimTime kTickMs = 10;
 constexpr int kElectionTicks = 10;
 // Lease reads: shorter than the minimum election timeout (100 ms) by a margin.
 constexpr int64_t kLeaseMs = 70;
-// With the planted AckBeforePersist, the shell flushes its buffer this often.
-constexpr int kFlushEveryTicks = 5;
-
-// The fake disk: what a Ready asks to persist sits in the process until sync(), and
-// a crash loses it.
-class SimDisk final : public raft::Storage {
- public:
-  void save(const raft::Ready& ready) override {
-    raft::Ready part;
-    part.hard_state = ready.hard_state;
-    part.entries = ready.entries;
-    part.snapshot = ready.snapshot;
-    buffer_.push_back(std::move(part));
-  }
-  void sync() override {
-    for (const auto& part : buffer_) raft::persist(durable_, part);
-    buffer_.clear();
-  }
-  void crash() { buffer_.clear(); }
-  const raft::Durable& durable() const { return durable_; }
-
- private:
-  raft::Durable durable_;
-  std::vector<raft::Ready> buffer_;
-};
 
 // Raft's safety properties (Raft paper Figure 3), checked incrementally: each call
 // looks at one node, the one that just moved, and only at what changed.
 class SafetyChecker {
  public:
-  std::string check(const raft::Raft& node) {
+  std::string check(const raft::KvNode& kv_node) {
+    const raft::Raft& node = kv_node.raft();
     if (auto status = node.check_invariants(); !status) return status.error().message;
     const raft::RaftLog& log = node.log();
     // Election safety: at most one leader per term.
@@ -120,400 +91,59 @@ class SafetyChecker {
   std::map<NodeId, Index> commit_checked_;
 };
 
-struct Client {
-  int64_t process = 0;
-  uint64_t client_id = 0;
-  uint64_t seq = 0;
-  bool busy = false;
-  raft::Request request;
-  history::Op invoke;
-  NodeId home;    // the node this client talks to first
-  NodeId target;  // where the current attempt goes
-  SimTime deadline = 0;
-  SimTime retry_at = -1;  // a NotLeader answer: try again then, at `target`
-  int attempts = 0;
-};
+struct RaftTraits {
+  using Options = RaftSimTarget;
+  using Node = raft::KvNode;
+  using Message = raft::Message;
+  using Durable = raft::Durable;
+  using Ready = raft::Ready;
+  using Storage = raft::Storage;
+  using Safety = SafetyChecker;
+  // Raft tolerates reordering: its messages travel like datagrams here.
+  static constexpr bool kFifoChannels = false;
 
-class Sim {
- public:
-  explicit Sim(const SimOptions& options)
-      : options_(options), random_(options.seed), network_(base::mix64(options.seed)) {
-    network_.set_delay(options.min_delay_ms, options.max_delay_ms);
-    for (int i = 1; i <= options.nodes; ++i) ids_.push_back("n" + std::to_string(i));
-    for (const auto& id : ids_) {
-      disks_[id];
-      skew_[id] = 0;
-      phase_[id] = random_.between(0, kTickMs - 1);
-      start(id);
-    }
-    for (int c = 0; c < options.clients; ++c) {
-      Client client;
-      client.process = next_process_++;
-      client.client_id = static_cast<uint64_t>(client.process) + 1;
-      client.home = ids_[static_cast<size_t>(c) % ids_.size()];
-      clients_.push_back(client);
-    }
-  }
-
-  SimResult run() {
-    const SimTime end = options_.duration_ms + options_.quiesce_ms;
-    SimTime next_fault = random_.between(options_.fault_interval_ms / 2, options_.fault_interval_ms * 3 / 2);
-    for (now_ = 0; now_ < end; ++now_) {
-      if (now_ < options_.duration_ms && now_ >= next_fault) {
-        fault();
-        next_fault = now_ + random_.between(options_.fault_interval_ms / 2, options_.fault_interval_ms * 3 / 2);
-      }
-      if (now_ == options_.duration_ms) heal_all();
-      for (auto it = strobes_.begin(); it != strobes_.end();) {
-        const Strobe& strobe = it->second;
-        const bool on = strobe.period == 0 || (now_ / strobe.period) % 2 == 0;
-        skew_[it->first] = on ? strobe.delta : 0;
-        if (strobe.period != 0 && now_ >= strobe.until) {
-          skew_[it->first] = 0;
-          it = strobes_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      restart_due();
-      targets::sim::Envelope<raft::Message> envelope;
-      while (network_.pop_due(now_, envelope)) {
-        hash(envelope);
-        auto& node = nodes_[envelope.to];
-        if (!node) continue;
-        node->set_wall_clock_ms(wall(envelope.to));
-        node->step(envelope.message);
-        process(envelope.to);
-      }
-      for (const auto& id : ids_) {
-        auto& node = nodes_[id];
-        if (!node || (now_ + phase_[id]) % kTickMs != 0) continue;
-        node->set_wall_clock_ms(wall(id));
-        node->tick();
-        if (++ticks_[id] % kFlushEveryTicks == 0) disks_[id].sync();
-        process(id);
-      }
-      drive_clients(now_ < end - options_.client_timeout_ms);
-    }
-    for (auto& client : clients_)
-      if (client.busy) complete(client, history::OpType::Info, history::Value());
-    result_.trace_hash = trace_;
-    result_.leaders_elected = safety_.leaders();
-    check_history();
-    return std::move(result_);
-  }
-
- private:
-  int64_t wall(const NodeId& id) const { return 1'000'000 + now_ + skew_.at(id); }
-
-  void start(const NodeId& id) {
+  static std::unique_ptr<Node> make_node(const SimOptions<Options>& options, const NodeId& id,
+                                         const std::vector<NodeId>& ids, const Durable& disk,
+                                         uint64_t seed) {
     raft::Config config;
     config.id = id;
-    config.voters = ids_;
+    config.voters = ids;
     config.election_ticks = kElectionTicks;
-    config.lease_ms = options_.read_mode == raft::ReadMode::Lease ? kLeaseMs : 0;
-    config.check_quorum = options_.read_mode == raft::ReadMode::Lease;
-    config.max_entries_per_message = options_.max_entries_per_message;
-    config.bugs = options_.bugs;
+    config.lease_ms = options.target.read_mode == raft::ReadMode::Lease ? kLeaseMs : 0;
+    config.check_quorum = options.target.read_mode == raft::ReadMode::Lease;
+    config.max_entries_per_message = options.target.max_entries_per_message;
+    config.bugs = options.target.bugs;
     raft::NodeOptions node_options;
-    node_options.read_mode = options_.read_mode;
-    node_options.snapshot_every = options_.snapshot_every;
-    const bool had_snapshot = disks_[id].durable().snapshot.has_value();
-    nodes_[id] = std::make_unique<raft::KvNode>(config, node_options, disks_[id].durable(),
-                                                random_.next_u64());
-    if (had_snapshot) ++result_.snapshots_installed;
-    safety_.restarted(id);
-    process(id);
+    node_options.read_mode = options.target.read_mode;
+    node_options.snapshot_every = options.target.snapshot_every;
+    return std::make_unique<Node>(config, node_options, disk, seed);
   }
-
-  void crash(const NodeId& id) {
-    if (!nodes_[id]) return;
-    nodes_[id].reset();
-    disks_[id].crash();
-    network_.set_down(id, true);
-    ++result_.crashes;
-    // Sometimes at once (kill -9 and restart), sometimes after a while.
-    restart_at_[id] = now_ + (random_.chance(0.3) ? random_.between(1, 5) : random_.between(50, 400));
-    mix(0xc0ffee ^ std::hash<std::string>{}(id));
+  static bool has_snapshot(const Durable& disk) { return disk.snapshot.has_value(); }
+  static Ready persist_part(const Ready& ready) {
+    Ready part;
+    part.hard_state = ready.hard_state;
+    part.entries = ready.entries;
+    part.snapshot = ready.snapshot;
+    return part;
   }
-
-  void restart_due() {
-    for (auto it = restart_at_.begin(); it != restart_at_.end();) {
-      if (it->second > now_) {
-        ++it;
-        continue;
-      }
-      network_.set_down(it->first, false);
-      start(it->first);
-      it = restart_at_.erase(it);
-    }
+  static void persist(Durable& disk, const Ready& part) { raft::persist(disk, part); }
+  template <class Send>
+  static bool run_ready(Node& node, Storage& storage, Send&& send) {
+    return raft::run_ready(node, storage, std::forward<Send>(send));
   }
-
-  void heal_all() {
-    network_.heal();
-    strobes_.clear();
-    for (auto& [id, skew] : skew_) skew = 0;
-    for (auto& [id, at] : restart_at_) at = now_;
-    restart_due();
+  static void set_wall_clock(Node& node, int64_t ms) { node.set_wall_clock_ms(ms); }
+  static std::optional<uint64_t> leader_rank(const Node& node) {
+    if (node.raft().role() != raft::Role::Leader) return std::nullopt;
+    return node.raft().term();
   }
-
-  void fault() {
-    std::vector<int> kinds;
-    if (options_.partitions) kinds.insert(kinds.end(), {0, 1, 2, 7});
-    if (options_.loss) kinds.push_back(3);
-    if (options_.crashes) kinds.push_back(4);
-    if (options_.clock_skew) kinds.push_back(5);
-    kinds.push_back(6);  // heal
-    const int kind = kinds[random_.below(kinds.size())];
-    mix(0xfa17 + static_cast<uint64_t>(kind));
-    std::vector<NodeId> shuffled = ids_;
-    for (size_t i = shuffled.size(); i > 1; --i) std::swap(shuffled[i - 1], shuffled[random_.below(i)]);
-    switch (kind) {
-      case 0: {  // halves
-        network_.heal();
-        const size_t half = shuffled.size() / 2;
-        for (size_t a = 0; a < half; ++a)
-          for (size_t b = half; b < shuffled.size(); ++b) network_.cut(shuffled[a], shuffled[b]);
-        break;
-      }
-      case 1:  // isolate one node
-        network_.heal();
-        network_.isolate(shuffled[0], ids_);
-        break;
-      case 2:  // a one-way cut
-        network_.cut_one_way(shuffled[0], shuffled[1]);
-        break;
-      case 3:  // loss on a few pairs
-        for (size_t i = 0; i + 1 < shuffled.size(); ++i)
-          network_.drop(shuffled[i], shuffled[i + 1], 0.3);
-        break;
-      case 4: {  // crash one node, or a majority at once
-        size_t count = 1;
-        if (options_.crash_many && random_.chance(0.5)) count = ids_.size() / 2 + 1;
-        for (size_t i = 0; i < count; ++i) crash(shuffled[i]);
-        break;
-      }
-      case 5: {  // step a wall clock, or strobe it between two offsets for a while
-        if (const NodeId leader = current_leader(); !leader.empty() && random_.chance(0.5))
-          shuffled[0] = leader;
-        Strobe strobe;
-        strobe.delta = random_.between(-2000, 2000);
-        strobe.period = random_.chance(0.5) ? 0 : random_.between(10, 100);
-        strobe.until = now_ + options_.fault_interval_ms * 2;
-        strobes_[shuffled[0]] = strobe;
-        break;
-      }
-      case 7:  // isolate the leader (as the nemesis does, asking who leads)
-        network_.heal();
-        if (const NodeId leader = current_leader(); !leader.empty()) network_.isolate(leader, ids_);
-        break;
-      default:
-        network_.heal();
-        break;
-    }
+  static uint64_t hash(const Message& m) {
+    return (static_cast<uint64_t>(m.type) << 56) ^ (m.term << 40) ^ (m.log_index << 20) ^
+           (m.entries.size() << 8) ^ m.commit ^ (m.success ? 1ULL << 63 : 0);
   }
-
-  // The leader of the highest term among live nodes, or empty.
-  NodeId current_leader() const {
-    NodeId leader;
-    Term term = 0;
-    for (const auto& [id, node] : nodes_) {
-      if (node && node->raft().role() == raft::Role::Leader && node->raft().term() >= term) {
-        leader = id;
-        term = node->raft().term();
-      }
-    }
-    return leader;
-  }
-
-  void process(const NodeId& id) {
-    auto& node = nodes_[id];
-    for (int round = 0; round < 8 && node; ++round) {
-      const bool did = raft::run_ready(*node, disks_[id], [&](raft::Message message) {
-        const NodeId from = message.from, to = message.to;
-        network_.send(from, to, std::move(message), now_);
-      });
-      for (auto& reply : node->take_replies()) deliver(reply);
-      if (result_.violation.empty()) {
-        std::string broken = safety_.check(node->raft());
-        if (!broken.empty()) result_.violation = "t=" + std::to_string(now_) + "ms: " + broken;
-      }
-      if (!did) break;
-    }
-  }
-
-  void drive_clients(bool issue_new) {
-    for (auto& client : clients_) {
-      if (client.busy && now_ >= client.deadline) {
-        complete(client, history::OpType::Info, history::Value());
-        continue;
-      }
-      if (client.busy && client.retry_at >= 0 && now_ >= client.retry_at) {
-        client.retry_at = -1;
-        send_request(client);
-        continue;
-      }
-      if (!client.busy && issue_new && random_.chance(0.05)) begin(client);
-    }
-  }
-
-  void begin(Client& client) {
-    raft::Request r;
-    r.client_id = client.client_id;
-    r.seq = ++client.seq;
-    r.key = "k" + std::to_string(random_.below(static_cast<uint64_t>(options_.keys)));
-    history::Op op;
-    op.process = history::Process::client(client.process);
-    op.type = history::OpType::Invoke;
-    op.key = history::Value(r.key);
-    const uint64_t pick = random_.below(10);
-    if (pick < 4) {
-      r.kind = raft::OpKind::Get;
-      op.f = "read";
-    } else if (pick < 8) {
-      r.kind = raft::OpKind::Put;
-      const int64_t v = random_.between(0, 4);
-      r.value = std::to_string(v);
-      op.f = "write";
-      op.value = v;
-    } else {
-      r.kind = raft::OpKind::Cas;
-      const int64_t from = random_.between(0, 4), to = random_.between(0, 4);
-      r.expected = std::to_string(from);
-      r.value = std::to_string(to);
-      op.f = "cas";
-      op.value = history::Value::array({from, to});
-    }
-    client.busy = true;
-    client.request = r;
-    client.invoke = op;
-    client.deadline = now_ + options_.client_timeout_ms;
-    client.attempts = 0;
-    // Each op starts at the client's own node, as Jepsen binds clients to nodes; a
-    // NotLeader answer sends it on to the leader for this op only.
-    client.target = client.home;
-    record(op);
-    send_request(client);
-  }
-
-  void send_request(Client& client) {
-    ++client.attempts;
-    mix(client.client_id * 31 + client.seq);
-    auto& node = nodes_[client.target];
-    if (!node) return;  // a crashed node: the call times out
-    node->set_wall_clock_ms(wall(client.target));
-    node->request(client.request);
-    process(client.target);
-  }
-
-  void deliver(const raft::Reply& reply) {
-    mix(reply.client_id * 131 + reply.seq * 7 + static_cast<uint64_t>(reply.status));
-    for (auto& client : clients_) {
-      if (!client.busy || client.client_id != reply.client_id || client.request.seq != reply.seq)
-        continue;
-      if (reply.status == raft::ReplyStatus::NotLeader && client.attempts < 5) {
-        client.target = !reply.leader.empty() ? reply.leader : ids_[random_.below(ids_.size())];
-        client.retry_at = now_ + 2;
-        return;
-      }
-      if (reply.status == raft::ReplyStatus::Ok) {
-        history::Value value = client.invoke.value;
-        if (client.request.kind == raft::OpKind::Get)
-          value = reply.value ? history::Value(std::stoll(*reply.value)) : history::Value();
-        complete(client, history::OpType::Ok, value);
-      } else if (raft::is_definite_failure(reply.status)) {
-        complete(client, history::OpType::Fail, client.invoke.value);
-      } else {
-        complete(client, history::OpType::Info, client.invoke.value);
-      }
-      return;
-    }
-  }
-
-  void complete(Client& client, history::OpType type, history::Value value) {
-    history::Op op = client.invoke;
-    op.type = type;
-    op.value = type == history::OpType::Info ? client.invoke.value : std::move(value);
-    record(op);
-    if (type == history::OpType::Ok) ++result_.ok_ops;
-    client.busy = false;
-    client.retry_at = -1;
-    if (type == history::OpType::Info) {
-      // Jepsen's rule: a process with an unknown outcome never issues again.
-      client.process = next_process_++;
-      client.client_id = static_cast<uint64_t>(client.process) + 1;
-      client.seq = 0;
-    }
-  }
-
-  void record(history::Op op) {
-    op.index = static_cast<int64_t>(result_.history.size());
-    op.time = now_ * 1'000'000;
-    op.line = op.index + 1;
-    result_.history.push_back(std::move(op));
-  }
-
-  void check_history() {
-    checkers::linearizable::CheckOptions check;
-    check.model = checkers::linearizable::ModelKind::Kv;
-    check.nil_read = checkers::linearizable::NilRead::Absent;
-    check.threads = 1;
-    check.time_limit_s = 20;
-    checkers::linearizable::LinearizabilityChecker checker(check, "sim seed " + std::to_string(options_.seed));
-    for (const auto& op : result_.history) {
-      if (auto added = checker.add(op); !added) {
-        result_.linearizability_detail = added.error().message;
-        return;
-      }
-    }
-    auto checked = checker.check();
-    if (!checked) {
-      result_.linearizability_detail = checked.error().message;
-      return;
-    }
-    result_.linearizable = checked->verdict;
-    if (!checked->problems.empty() && checked->problems[0].counterexample)
-      result_.linearizability_detail =
-          "key " + history::to_text(checked->problems[0].key) + ": op at line " +
-          std::to_string(checked->problems[0].counterexample->failed.line) + " (" +
-          checked->problems[0].counterexample->failed.f + " " +
-          history::to_text(checked->problems[0].counterexample->failed.value) + ") cannot be linearized";
-  }
-
-  void mix(uint64_t x) { trace_ = base::mix64(trace_ ^ x); }
-  void hash(const targets::sim::Envelope<raft::Message>& e) {
-    const auto& m = e.message;
-    mix(std::hash<std::string>{}(e.from) * 3 + std::hash<std::string>{}(e.to));
-    mix((static_cast<uint64_t>(m.type) << 56) ^ (m.term << 40) ^ (m.log_index << 20) ^
-        (m.entries.size() << 8) ^ m.commit ^ (m.success ? 1ULL << 63 : 0));
-  }
-
-  SimOptions options_;
-  base::Random random_;
-  targets::sim::Network<raft::Message> network_;
-  std::vector<NodeId> ids_;
-  std::map<NodeId, std::unique_ptr<raft::KvNode>> nodes_;
-  std::map<NodeId, SimDisk> disks_;
-  std::map<NodeId, int64_t> skew_;
-  struct Strobe {
-    int64_t delta = 0;
-    SimTime period = 0;  // 0: a plain step that stays until healed
-    SimTime until = 0;
-  };
-  std::map<NodeId, Strobe> strobes_;
-  std::map<NodeId, SimTime> phase_;
-  std::map<NodeId, int64_t> ticks_;
-  std::map<NodeId, SimTime> restart_at_;
-  std::vector<Client> clients_;
-  int64_t next_process_ = 0;
-  SafetyChecker safety_;
-  SimTime now_ = 0;
-  uint64_t trace_ = 0;
-  SimResult result_;
 };
 
 }  // namespace
 
-SimResult run_raft_sim(const SimOptions& options) { return Sim(options).run(); }
+SimResult run_raft_sim(const RaftSimOptions& options) { return run_sim<RaftTraits>(options); }
 
 }  // namespace faultline::tests::sim

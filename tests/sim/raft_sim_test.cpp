@@ -19,23 +19,17 @@ using targets::raft::ReadMode;
 constexpr uint64_t kShards = 10;
 constexpr uint64_t kSeedsPerShard = 100;
 
-std::string describe(const SimOptions& options, const SimResult& r) {
-  return "seed " + std::to_string(options.seed) + ": " +
-         (r.violation.empty() ? std::string("no safety violation") : r.violation) +
-         "; linearizability " + std::string(checkers::to_string(r.linearizable)) + " " +
-         r.linearizability_detail;
-}
 
 // The mix a seed runs with: every read mode, single and majority crashes, one or
 // many entries per message, sparse and dense faults; clock steps where the read mode
 // does not depend on clocks (lease reads are expected to break under them).
-void vary(SimOptions& options) {
+void vary(RaftSimOptions& options) {
   const uint64_t seed = options.seed;
-  options.read_mode = static_cast<ReadMode>(seed % 3);  // log, read-index, lease
+  options.target.read_mode = static_cast<ReadMode>(seed % 3);  // log, read-index, lease
   options.crash_many = seed % 2 == 0;
-  options.max_entries_per_message = seed % 4 == 1 ? 2 : 64;
+  options.target.max_entries_per_message = seed % 4 == 1 ? 2 : 64;
   options.fault_interval_ms = seed % 5 == 0 ? 50 : 150;
-  options.clock_skew = options.read_mode != ReadMode::Lease;
+  options.clock_skew = options.target.read_mode != ReadMode::Lease;
 }
 
 class RaftSimSeeds : public ::testing::TestWithParam<uint64_t> {};
@@ -46,12 +40,12 @@ TEST_P(RaftSimSeeds, SafetyHoldsAndHistoryIsLinearizableUnderFaults) {
   const uint64_t shard = GetParam();
   int64_t ok_ops = 0, crashes = 0, leaders = 0;
   for (uint64_t i = 0; i < kSeedsPerShard; ++i) {
-    SimOptions options;
+    RaftSimOptions options;
     options.seed = shard * kSeedsPerShard + i + 1;
     vary(options);
     const SimResult r = run_raft_sim(options);
-    ASSERT_TRUE(r.safe()) << describe(options, r);
-    ASSERT_EQ(r.linearizable, Verdict::Valid) << describe(options, r);
+    ASSERT_TRUE(r.safe()) << describe(options.seed, r);
+    ASSERT_EQ(r.linearizable, Verdict::Valid) << describe(options.seed, r);
     ok_ops += r.ok_ops;
     crashes += r.crashes;
     leaders += r.leaders_elected;
@@ -65,7 +59,7 @@ TEST_P(RaftSimSeeds, SafetyHoldsAndHistoryIsLinearizableUnderFaults) {
 INSTANTIATE_TEST_SUITE_P(Shards, RaftSimSeeds, ::testing::Range<uint64_t>(0, kShards));
 
 TEST(RaftSim, SameSeedReplaysTheSameTrace) {
-  SimOptions options;
+  RaftSimOptions options;
   options.seed = 4242;
   options.clock_skew = true;
   const SimResult a = run_raft_sim(options);
@@ -79,94 +73,79 @@ TEST(RaftSim, SameSeedReplaysTheSameTrace) {
 TEST(RaftSim, OneSeedFromTheEnvironment) {
   const char* seed = std::getenv("FAULTLINE_SIM_SEED");
   if (!seed) GTEST_SKIP() << "set FAULTLINE_SIM_SEED to replay one seed";
-  SimOptions options;
+  RaftSimOptions options;
   options.seed = std::strtoull(seed, nullptr, 10);
   vary(options);
   const SimResult r = run_raft_sim(options);
-  EXPECT_TRUE(r.safe() && r.linearizable == Verdict::Valid) << describe(options, r);
+  EXPECT_TRUE(r.safe() && r.linearizable == Verdict::Valid) << describe(options.seed, r);
 }
 
 TEST(RaftSim, LeaseReadsStayLinearizableWithoutClockFaults) {
   for (uint64_t seed = 1; seed <= 30; ++seed) {
-    SimOptions options;
+    RaftSimOptions options;
     options.seed = seed;
-    options.read_mode = ReadMode::Lease;
+    options.target.read_mode = ReadMode::Lease;
     const SimResult r = run_raft_sim(options);
-    ASSERT_TRUE(r.safe()) << describe(options, r);
-    ASSERT_EQ(r.linearizable, Verdict::Valid) << describe(options, r);
+    ASSERT_TRUE(r.safe()) << describe(options.seed, r);
+    ASSERT_EQ(r.linearizable, Verdict::Valid) << describe(options.seed, r);
   }
 }
 
-// For each planted bug: some seed among the first `limit` breaks what the bug should
-// break. Prints the first such seed and what broke.
-template <class Broken>
-void expect_some_seed_breaks(SimOptions options, uint64_t limit, Broken broken) {
-  for (uint64_t seed = 1; seed <= limit; ++seed) {
-    options.seed = seed;
-    const SimResult r = run_raft_sim(options);
-    if (broken(r)) {
-      std::cout << describe(options, r) << "\n";
-      return;
-    }
-  }
-  ADD_FAILURE() << "no seed in 1.." << limit << " broke it";
-}
 
-bool not_linearizable(const SimResult& r) { return r.linearizable == Verdict::Invalid; }
 
 TEST(RaftSimPlantedBug, StaleReadIsNotLinearizable) {
-  SimOptions options;
-  options.bugs = {Bug::StaleRead};
-  expect_some_seed_breaks(options, 50, not_linearizable);
+  RaftSimOptions options;
+  options.target.bugs = {Bug::StaleRead};
+  expect_some_seed_breaks(options, 50, run_raft_sim, not_linearizable);
 }
 
 TEST(RaftSimPlantedBug, NoReadQuorumLetsADeposedLeaderServeStaleReads) {
-  SimOptions options;
-  options.bugs = {Bug::NoReadQuorum};
+  RaftSimOptions options;
+  options.target.bugs = {Bug::NoReadQuorum};
   options.crashes = false;
-  expect_some_seed_breaks(options, 100, not_linearizable);
+  expect_some_seed_breaks(options, 100, run_raft_sim, not_linearizable);
 }
 
 TEST(RaftSimPlantedBug, LeaseReadsBreakUnderClockSteps) {
   // Not a planted bug: lease reads are correct only while clocks behave.
-  SimOptions options;
-  options.read_mode = ReadMode::Lease;
+  RaftSimOptions options;
+  options.target.read_mode = ReadMode::Lease;
   options.clock_skew = true;
   options.crashes = false;
-  expect_some_seed_breaks(options, 200, not_linearizable);
+  expect_some_seed_breaks(options, 200, run_raft_sim, not_linearizable);
 }
 
 TEST(RaftSimPlantedBug, ForgetVoteElectsTwoLeadersInOneTerm) {
-  SimOptions options;
-  options.bugs = {Bug::ForgetVote};
+  RaftSimOptions options;
+  options.target.bugs = {Bug::ForgetVote};
   // Frequent kill -9 and restarts, nothing else: a voter must restart while two
   // candidates of one term are still asking.
   options.partitions = false;
   options.loss = false;
   options.fault_interval_ms = 20;
-  expect_some_seed_breaks(options, 300, [](const SimResult& r) {
+  expect_some_seed_breaks(options, 300, run_raft_sim, [](const SimResult& r) {
     return r.violation.find("election safety") != std::string::npos;
   });
 }
 
 TEST(RaftSimPlantedBug, AckBeforePersistLosesCommittedEntriesWhenAMajorityCrashes) {
-  SimOptions options;
-  options.bugs = {Bug::AckBeforePersist};
+  RaftSimOptions options;
+  options.target.bugs = {Bug::AckBeforePersist};
   options.crash_many = true;
-  expect_some_seed_breaks(options, 300, [](const SimResult& r) { return !r.safe(); });
+  expect_some_seed_breaks(options, 300, run_raft_sim, unsafe);
 }
 
 TEST(RaftSimPlantedBug, CommitOldTermElectsALeaderWithoutACommittedEntry) {
-  SimOptions options;
+  RaftSimOptions options;
   // Figure 8 needs a leader to commit an old-term entry by counting while its own
   // entry is not yet on a majority, then crash, and a stale candidate to win: dense
   // majority crashes and one entry per message make it reachable (about one seed in
   // a thousand; the search below stops at the first).
-  options.bugs = {Bug::CommitOldTerm};
+  options.target.bugs = {Bug::CommitOldTerm};
   options.crash_many = true;
   options.fault_interval_ms = 20;
-  options.max_entries_per_message = 1;
-  expect_some_seed_breaks(options, 2000, [](const SimResult& r) { return !r.safe(); });
+  options.target.max_entries_per_message = 1;
+  expect_some_seed_breaks(options, 2000, run_raft_sim, unsafe);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "targets/common/shell.h"
 #include "targets/raft/core/kv.h"
 #include "targets/raft/core/raft.h"
 
@@ -74,33 +75,14 @@ class KvNode {
   std::vector<Reply> replies_;
 };
 
-// The disk of a replica as the shell sees it. save() hands over the persist part of
-// a Ready; sync() makes everything saved durable (fsync). Implementations: the WAL
-// of the server, and the simulator's fake disk that a crash truncates to the synced part.
-class Storage {
- public:
-  virtual ~Storage() = default;
-  virtual void save(const Ready& ready) = 0;
-  virtual void sync() = 0;
-};
+// The disk as the shell sees it, and the shell's one order (targets/common/shell.h).
+using Storage = common::Storage<Ready>;
 
-// Runs one Ready in durability order (STYLE.md §2): save and sync, send, apply,
-// advance. With the planted bug AckBeforePersist the sync is skipped here — messages
-// and replies leave while the entries sit in the process — and left to the shell's
-// periodic flush. Returns false when the Ready was empty (nothing was done).
+// Runs one Ready in durability order; the planted AckBeforePersist skips the sync.
 template <class SendFn>
 bool run_ready(KvNode& node, Storage& storage, SendFn&& send) {
-  Ready ready = node.ready();
-  if (ready.empty()) {
-    node.advance();
-    return false;
-  }
-  storage.save(ready);
-  if (!node.raft().config().bugs.count(Bug::AckBeforePersist)) storage.sync();
-  for (Message& message : ready.messages) send(std::move(message));
-  node.apply(ready);
-  node.advance();
-  return true;
+  return common::run_ready(node, storage, node.raft().config().bugs.count(Bug::AckBeforePersist) != 0,
+                           std::forward<SendFn>(send));
 }
 
 }  // namespace faultline::targets::raft

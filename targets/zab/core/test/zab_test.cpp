@@ -1,0 +1,202 @@
+// Unit tests of the Zab core, each pinned to the protocol rule it shows. A tiny
+// synchronous FIFO network delivers messages in send order; the simulator in
+// tests/sim covers the interleavings.
+#include "targets/zab/core/zab.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+
+namespace faultline::targets::zab {
+namespace {
+
+class TestCluster {
+ public:
+  explicit TestCluster(int n, Bugs bugs = {}) : bugs_(bugs) {
+    for (int i = 1; i <= n; ++i) ids_.push_back("n" + std::to_string(i));
+  }
+  void start(const NodeId& id) {
+    Config config;
+    config.id = id;
+    config.voters = ids_;
+    config.bugs = bugs_;
+    nodes_[id] = std::make_unique<Zab>(config, disks_[id]);
+  }
+  void start_all() {
+    for (const auto& id : ids_) start(id);
+  }
+  void crash(const NodeId& id) { nodes_.erase(id); }
+  Zab& operator[](const NodeId& id) { return *nodes_.at(id); }
+  bool up(const NodeId& id) const { return nodes_.count(id) != 0; }
+  void isolate(const NodeId& a) {
+    for (const auto& b : ids_)
+      if (b != a) {
+        cut_.insert({a, b});
+        cut_.insert({b, a});
+      }
+  }
+  void heal() { cut_.clear(); }
+  Durable& disk(const NodeId& id) { return disks_[id]; }
+  std::vector<Txn>& delivered(const NodeId& id) { return delivered_[id]; }
+
+  void settle() {
+    for (int i = 0; i < 100'000; ++i) {
+      for (auto& [id, node] : nodes_) drain(*node);
+      if (wire_.empty()) return;
+      Message m = std::move(wire_.front());
+      wire_.pop_front();
+      if (!up(m.to) || cut_.count({m.from, m.to})) continue;
+      nodes_.at(m.to)->step(m);
+    }
+    FAIL() << "did not settle";
+  }
+  void tick_all(int ticks) {
+    for (int t = 0; t < ticks; ++t) {
+      for (auto& [id, node] : nodes_) node->tick();
+      settle();
+    }
+  }
+  NodeId established_leader() const {
+    for (const auto& [id, node] : nodes_)
+      if (node->established()) return id;
+    return {};
+  }
+
+ private:
+  void drain(Zab& node) {
+    Ready r = node.ready();
+    persist(disks_[node.id()], r);
+    for (auto& m : r.messages) wire_.push_back(std::move(m));
+    for (auto& t : r.committed) delivered_[node.id()].push_back(t);
+    node.advance();
+    ASSERT_TRUE(node.check_invariants()) << node.check_invariants().error().message;
+  }
+
+  Bugs bugs_;
+  std::vector<NodeId> ids_;
+  std::map<NodeId, std::unique_ptr<Zab>> nodes_;
+  std::map<NodeId, Durable> disks_;
+  std::map<NodeId, std::vector<Txn>> delivered_;
+  std::deque<Message> wire_;
+  std::set<std::pair<NodeId, NodeId>> cut_;
+};
+
+TEST(ZabElection, EveryServerEndsFollowingTheOneEstablishedLeader) {
+  // Fast leader election decides on a quorum of equal votes; a server that decided on
+  // a loser times out and joins the established leader (ZooKeeper's finalize wait,
+  // which waits for better votes before deciding, is not modelled).
+  TestCluster c(3);
+  c.start_all();
+  c.tick_all(40);
+  const NodeId leader = c.established_leader();
+  ASSERT_FALSE(leader.empty());
+  for (const char* id : {"n1", "n2", "n3"}) {
+    EXPECT_EQ(c[id].leader(), leader) << id;
+    EXPECT_TRUE(c[id].broadcasting()) << id;
+  }
+  EXPECT_EQ(c[leader].leader_epoch(), c.disk("n1").hard_state.accepted_epoch);
+  EXPECT_EQ(c.disk("n1").hard_state.current_epoch, c.disk("n1").hard_state.accepted_epoch);
+}
+
+TEST(ZabElection, ServerWithTheMostRecentHistoryWins) {
+  TestCluster c(3);
+  c.disk("n1").hard_state = {1, 1};
+  c.disk("n1").history = {Txn{make_zxid(1, 1), TxnType::Command, "x"}};
+  c.disk("n2").hard_state = {1, 1};
+  c.disk("n3").hard_state = {1, 1};
+  c.start_all();
+  c.tick_all(40);  // elections may first settle on a server that then joins another
+  EXPECT_EQ(c.established_leader(), "n1");
+  // Synchronisation brought the others to n1's history before anything new.
+  EXPECT_EQ(c["n3"].history().size(), 1u);
+  EXPECT_EQ(c.delivered("n3").size(), 1u);
+}
+
+TEST(ZabDiscovery, NewEpochIsAboveEveryAcceptedEpoch) {
+  TestCluster c(3);
+  c.disk("n1").hard_state = {7, 2};
+  c.start_all();
+  c.tick_all(40);  // elections may first settle on a server that then joins another
+  const NodeId leader = c.established_leader();
+  ASSERT_FALSE(leader.empty());
+  EXPECT_GE(c[leader].leader_epoch(), 8u);
+}
+
+TEST(ZabBroadcast, ProposalCommitsOnAQuorumAndDeliversInZxidOrderEverywhere) {
+  TestCluster c(3);
+  c.start_all();
+  c.tick_all(40);  // elections may first settle on a server that then joins another
+  Zab& leader = c[c.established_leader()];
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(leader.propose("c" + std::to_string(i)));
+  c.settle();
+  for (const char* id : {"n1", "n2", "n3"}) {
+    ASSERT_EQ(c.delivered(id).size(), 50u) << id;
+    for (size_t i = 1; i < 50; ++i) EXPECT_LT(c.delivered(id)[i - 1].zxid, c.delivered(id)[i].zxid);
+  }
+}
+
+TEST(ZabBroadcast, IsolatedLeaderCommitsNothing) {
+  TestCluster c(3);
+  c.start_all();
+  c.tick_all(40);  // elections may first settle on a server that then joins another
+  const NodeId leader = c.established_leader();
+  c.isolate(leader);
+  ASSERT_TRUE(c[leader].propose("alone"));
+  c.settle();
+  EXPECT_TRUE(c.delivered(leader).empty());
+}
+
+TEST(ZabRegression, PlantedCommitBeforeQuorumCommitsAlone) {
+  TestCluster c(3, {Bug::CommitBeforeQuorum});
+  c.start_all();
+  c.tick_all(40);  // elections may first settle on a server that then joins another
+  const NodeId leader = c.established_leader();
+  c.isolate(leader);
+  ASSERT_TRUE(c[leader].propose("alone"));
+  c.settle();
+  EXPECT_EQ(c.delivered(leader).size(), 1u);
+}
+
+TEST(ZabSync, FollowerWithADivergentSuffixIsTruncatedToTheLeadersHistory) {
+  // TRUNC: an uncommitted proposal of a deposed leader is dropped on sync.
+  TestCluster c(3);
+  c.start_all();
+  c.tick_all(40);  // elections may first settle on a server that then joins another
+  const NodeId old_leader = c.established_leader();
+  c.isolate(old_leader);
+  ASSERT_TRUE(c[old_leader].propose("lost"));
+  c.settle();
+  c.tick_all(40);  // the majority elects a new leader; the old one gives up
+  c.heal();
+  c.tick_all(40);
+  const NodeId leader = c.established_leader();
+  ASSERT_FALSE(leader.empty());
+  ASSERT_TRUE(c[leader].propose("kept"));
+  c.settle();
+  c.tick_all(2);
+  for (const auto& txn : c[old_leader].history()) EXPECT_NE(txn.data, "lost");
+  ASSERT_FALSE(c.delivered(old_leader).empty());
+  EXPECT_EQ(c.delivered(old_leader).back().data, "kept");
+}
+
+TEST(ZabBroadcast, SyncMarkerIsDeliveredAtTheServerThatAskedAfterEarlierCommits) {
+  TestCluster c(3);
+  c.start_all();
+  c.tick_all(40);  // elections may first settle on a server that then joins another
+  const NodeId leader = c.established_leader();
+  const NodeId follower = leader == "n1" ? "n2" : "n1";
+  ASSERT_TRUE(c[leader].propose("w"));
+  ASSERT_TRUE(c[follower].request_sync(42));
+  c.settle();
+  const auto& delivered = c.delivered(follower);
+  ASSERT_EQ(delivered.size(), 2u);
+  EXPECT_EQ(delivered[0].data, "w");
+  EXPECT_EQ(delivered[1].type, TxnType::Sync);
+  EXPECT_EQ(delivered[1].data, follower + "\n42");
+}
+
+}  // namespace
+}  // namespace faultline::targets::zab
