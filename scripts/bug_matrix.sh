@@ -8,6 +8,7 @@
 #
 # Runs go to $STORE (default /tmp/faultline-bug-matrix); each parallel lane has its own
 # subnet (10.77.10x.0/24) and cluster state dir. Needs root. Exit 0 when it finished.
+# SUMMARY_ONLY=1 rewrites the table from $STORE/results.tsv without running anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -37,7 +38,6 @@ matrix=(
 
 mkdir -p "$store"
 results="$store/results.tsv"
-: >"$results"
 
 run_lane() {
   local lane=$1
@@ -56,8 +56,10 @@ run_lane() {
         --target-binary "$bin/faultline-raft" >"$store/$name-$seed.log" 2>&1
       local code=$?
       set -e
+      # The run directory from the run's own output (store/latest may already point at
+      # the other lane's run).
       local dir
-      dir=$(readlink -f "$store/$name/latest")
+      dir=$(sed -n 's/^test 1\/1 seed [0-9]*: [A-Za-z]* //p' "$store/$name-$seed.log" | tail -1)
       local first
       first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("first_anomaly_s",""))' \
         "$dir/results.json" 2>/dev/null || true)
@@ -68,18 +70,34 @@ run_lane() {
   done
 }
 
-pids=()
-for lane in $(seq 0 $((parallel - 1))); do
-  run_lane "$lane" &
-  pids+=($!)
-done
-for p in "${pids[@]}"; do wait "$p"; done
+if [[ ${SUMMARY_ONLY:-0} != 1 ]]; then
+  : >"$results"
+  pids=()
+  for lane in $(seq 0 $((parallel - 1))); do
+    run_lane "$lane" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+fi
 
-python3 - "$results" "$out" "$seeds" "$seconds" "${matrix[@]}" <<'PY'
-import statistics, sys
-results, out, seeds, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-matrix = [m.split("|", 2) for m in sys.argv[5:]]
+python3 - "$results" "$out" "$seeds" "$seconds" "$store" "${matrix[@]}" <<'PY'
+import re, statistics, sys
+results, out, seeds, seconds, store = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+matrix = [m.split("|", 2) for m in sys.argv[6:]]
+import json, os
 rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
+for r in rows:  # fill in what a lane could not read at the time
+    try:
+        log = open(os.path.join(store, f"{r[0]}-{r[2]}.log")).read()
+        found = re.findall(r"^test 1/1 seed \d+: \S+ (\S+)$", log, re.M)
+        if found:
+            r[6] = found[-1]
+    except OSError:
+        pass
+    try:
+        r[4] = str(json.load(open(os.path.join(r[6], "results.json"))).get("first_anomaly_s", r[4]))
+    except (OSError, ValueError, IndexError):
+        pass
 lines = [
     "# Bugs found: the raft bug matrix",
     "",
