@@ -20,6 +20,12 @@ void add_nemesis_command(CLI::App& app, std::function<int()>* run);
 // Adds `run` (the main job: a test on a cluster, from setup to verdict).
 void add_run_command(CLI::App& app, std::function<int()>* run);
 
+// Adds `serve` (the store, read-only over HTTP on 127.0.0.1, until SIGINT/SIGTERM).
+void add_serve_command(CLI::App& app, std::function<int()>* run);
+
+// Adds `suite` (the nightly job: a list of tests, their JUnit XML and the store index).
+void add_suite_command(CLI::App& app, std::function<int()>* run);
+
 inline constexpr int kExitError = 3;
 
 }  // namespace faultline::harness
