@@ -26,6 +26,9 @@ void add_serve_command(CLI::App& app, std::function<int()>* run);
 // Adds `suite` (the nightly job: a list of tests, their JUnit XML and the store index).
 void add_suite_command(CLI::App& app, std::function<int()>* run);
 
+// Adds `report` (regenerate the report of a stored run).
+void add_report_command(CLI::App& app, std::function<int()>* run);
+
 inline constexpr int kExitError = 3;
 
 }  // namespace faultline::harness

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   faultline::harness::add_cluster_command(app, &run);
   faultline::harness::add_nemesis_command(app, &run);
   faultline::harness::add_run_command(app, &run);
+  faultline::harness::add_report_command(app, &run);
   faultline::harness::add_serve_command(app, &run);
   faultline::harness::add_suite_command(app, &run);
   try {

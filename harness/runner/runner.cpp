@@ -21,6 +21,7 @@
 #include "harness/runner/check_run.h"
 #include "harness/runner/clients.h"
 #include "harness/runner/raft_target.h"
+#include "harness/runner/report_run.h"
 #include "harness/runner/store.h"
 #include "history/writer.h"
 #include "nemesis/clock.h"
@@ -70,6 +71,17 @@ std::string versions_of(const fs::path& binary) {
 void write_json(const fs::path& path, const history::Value& value) {
   std::ofstream out(path);
   out << value.dump(2) << "\n";
+}
+
+// results.json gets "report_warnings" (when it exists: a run that failed before its
+// check has none).
+void add_report_warnings(const fs::path& results, const std::vector<std::string>& warnings) {
+  if (warnings.empty() || !fs::exists(results)) return;
+  std::ifstream in(results);
+  history::Value json = history::Value::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return;
+  json["report_warnings"] = warnings;
+  write_json(results, json);
 }
 
 class TestRun {
@@ -348,6 +360,14 @@ TestOutcome TestRun::run() {
   if (!error.empty()) {
     outcome.exit_code = 3;
     outcome.error = error;
+  }
+  // ---- Report: plots, report.html, results.xml, the store's index. Never changes the
+  // verdict or the exit code; its problems are warnings, also in results.json.
+  if (!outcome.dir.empty()) {
+    const auto warnings = write_run_report(outcome.dir, error);
+    for (const auto& w : warnings) log("report warning: " + w);
+    add_report_warnings(outcome.dir / "results.json", warnings);
+    log("report: " + (outcome.dir / "report.html").string());
   }
   return outcome;
 }
