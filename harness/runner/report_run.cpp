@@ -28,6 +28,17 @@ history::Value read_json(const fs::path& path, std::vector<std::string>& warning
   }
 }
 
+// results.json gets "report_warnings" (when it exists: a run that failed before its
+// check has none). The verdict in it is left as it is.
+void add_report_warnings(const fs::path& results, const std::vector<std::string>& warnings) {
+  if (warnings.empty() || !fs::exists(results)) return;
+  std::ifstream in(results);
+  history::Value json = history::Value::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return;
+  json["report_warnings"] = warnings;
+  std::ofstream(results) << json.dump(2) << "\n";
+}
+
 }  // namespace
 
 std::vector<std::string> write_run_report(const fs::path& dir, const std::string& error) {
@@ -64,6 +75,7 @@ std::vector<std::string> write_run_report(const fs::path& dir, const std::string
     warnings.push_back("report.html: " + s.error().message);
 
   for (auto& w : publish_run(dir, error)) warnings.push_back(w);
+  add_report_warnings(dir / "results.json", warnings);
   return warnings;
 }
 

@@ -3,8 +3,8 @@
 // history.jsonl, then results.xml and the store's index.html (publish.h). Called by the
 // runner after each check and by `faultline report RUNDIR`. A report failure (no
 // gnuplot, a full disk, a missing file) never changes a verdict or an exit code: it comes
-// back as warnings, which the caller prints and adds to results.json
-// ("report_warnings"). Harness layer.
+// back as warnings, which are also added to results.json ("report_warnings") and which
+// the caller prints. Harness layer.
 
 #include <filesystem>
 #include <string>

@@ -73,17 +73,6 @@ void write_json(const fs::path& path, const history::Value& value) {
   out << value.dump(2) << "\n";
 }
 
-// results.json gets "report_warnings" (when it exists: a run that failed before its
-// check has none).
-void add_report_warnings(const fs::path& results, const std::vector<std::string>& warnings) {
-  if (warnings.empty() || !fs::exists(results)) return;
-  std::ifstream in(results);
-  history::Value json = history::Value::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return;
-  json["report_warnings"] = warnings;
-  write_json(results, json);
-}
-
 class TestRun {
  public:
   TestRun(const RunConfig& config, const std::atomic<bool>& interrupted)
@@ -366,7 +355,6 @@ TestOutcome TestRun::run() {
   if (!outcome.dir.empty()) {
     const auto warnings = write_run_report(outcome.dir, error);
     for (const auto& w : warnings) log("report warning: " + w);
-    add_report_warnings(outcome.dir / "results.json", warnings);
     log("report: " + (outcome.dir / "report.html").string());
   }
   return outcome;
