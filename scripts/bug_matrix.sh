@@ -36,6 +36,17 @@ matrix=(
   "lease-clock|invalid|--workload register --read-mode lease --nemesis partition,clock --nemesis-topologies isolate-leader --nemesis-targets leader --nemesis-interval 4"
 )
 
+# ONLY="name1 name2" runs just those configurations, replacing their rows in results.tsv.
+if [[ -n ${ONLY:-} ]]; then
+  selected=()
+  for entry in "${matrix[@]}"; do
+    for name in $ONLY; do [[ ${entry%%|*} == "$name" ]] && selected+=("$entry"); done
+  done
+  run_matrix=("${selected[@]}")
+else
+  run_matrix=("${matrix[@]}")
+fi
+
 mkdir -p "$store"
 results="$store/results.tsv"
 
@@ -44,7 +55,7 @@ run_lane() {
   local subnet="10.77.$((100 + lane)).0/24"
   local state="$store/cluster-$lane"
   local i=0
-  for entry in "${matrix[@]}"; do
+  for entry in "${run_matrix[@]}"; do
     for seed in $(seq 1 "$seeds"); do
       if (( i++ % parallel != lane )); then continue; fi
       IFS='|' read -r name expected args <<<"$entry"
@@ -71,7 +82,15 @@ run_lane() {
 }
 
 if [[ ${SUMMARY_ONLY:-0} != 1 ]]; then
-  : >"$results"
+  if [[ -n ${ONLY:-} ]]; then
+    touch "$results"
+    for name in $ONLY; do
+      grep -v "^$name	" "$results" >"$results.tmp" || true
+      mv "$results.tmp" "$results"
+    done
+  else
+    : >"$results"
+  fi
   pids=()
   for lane in $(seq 0 $((parallel - 1))); do
     run_lane "$lane" &

@@ -11,8 +11,6 @@ using raft::Term;
 namespace {
 
 constexpr int kElectionTicks = 10;
-// Lease reads: shorter than the minimum election timeout (100 ms) by a margin.
-constexpr int64_t kLeaseMs = 70;
 
 // Raft's safety properties (Raft paper Figure 3), checked incrementally: each call
 // looks at one node, the one that just moved, and only at what changed.
@@ -109,8 +107,7 @@ struct RaftTraits {
     config.id = id;
     config.voters = ids;
     config.election_ticks = kElectionTicks;
-    config.lease_ms = options.target.read_mode == raft::ReadMode::Lease ? kLeaseMs : 0;
-    config.check_quorum = options.target.read_mode == raft::ReadMode::Lease;
+    raft::configure_reads(config, options.target.read_mode, kTickMs * kElectionTicks);
     config.max_entries_per_message = options.target.max_entries_per_message;
     config.bugs = options.target.bugs;
     raft::NodeOptions node_options;

@@ -19,6 +19,12 @@ std::optional<ReadMode> parse_read_mode(std::string_view name) {
   return std::nullopt;
 }
 
+void configure_reads(Config& config, ReadMode mode, int64_t min_election_ms) {
+  const bool lease = mode == ReadMode::Lease;
+  config.check_quorum = lease;
+  config.lease_ms = lease ? min_election_ms * 6 / 10 : 0;
+}
+
 KvNode::KvNode(Config config, NodeOptions options, const Durable& disk, uint64_t seed)
     : raft_(config, disk, seed), options_(options), bugs_(config.bugs) {
   applied_ = raft_.applied_index();

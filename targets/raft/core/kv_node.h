@@ -25,6 +25,12 @@ enum class ReadMode {
 std::string_view to_string(ReadMode mode);
 std::optional<ReadMode> parse_read_mode(std::string_view name);  // log|read-index|lease
 
+// What a read mode asks of the core: lease reads need check quorum (leader stickiness)
+// and a lease shorter than the minimum election timeout — 60% of `min_election_ms`,
+// a margin for late ticks and drift, not for a clock that jumps (that is the point);
+// the other modes need neither. The server and the simulator both configure this way.
+void configure_reads(Config& config, ReadMode mode, int64_t min_election_ms);
+
 struct NodeOptions {
   ReadMode read_mode = ReadMode::ReadIndex;
   Index snapshot_every = 1000;  // compact once this many entries are applied past the snapshot

@@ -97,10 +97,7 @@ base::Status RaftServer::start() {
   config.id = options_.id;
   config.voters = voters;
   config.election_ticks = options_.election_ticks;
-  // The lease must end well before a follower may time out and elect someone else
-  // (the minimum election timeout, election_ticks ticks): 60% of it leaves a margin for
-  // late ticks and clock drift, not for a clock that jumps (that is the point).
-  config.lease_ms = int64_t{options_.tick_ms} * options_.election_ticks * 6 / 10;
+  configure_reads(config, options_.read_mode, int64_t{options_.tick_ms} * options_.election_ticks);
   config.bugs = options_.bugs;
   NodeOptions node_options;
   node_options.read_mode = options_.read_mode;
