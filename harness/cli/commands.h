@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "harness/runner/config.h"
+
 namespace faultline::harness {
 
 // Adds `check` to `app`; `*run` is set to the function that runs it once parsed.
@@ -30,5 +32,10 @@ void add_suite_command(CLI::App& app, std::function<int()>* run);
 void add_report_command(CLI::App& app, std::function<int()>* run);
 
 inline constexpr int kExitError = 3;
+
+// The options `run` and `suite` share: where runs are stored and which cluster they use
+// (--store, --nodes-file and its SSH defaults, the local cluster's --nodes, --subnet,
+// --state-dir, and --target-binary).
+void add_cluster_run_options(CLI::App* cmd, runner::RunConfig& c);
 
 }  // namespace faultline::harness

@@ -44,6 +44,19 @@ std::string bugs_help() {
 
 }  // namespace
 
+void add_cluster_run_options(CLI::App* cmd, runner::RunConfig& c) {
+  cmd->add_option("--store", c.store, "Store directory")->capture_default_str();
+  cmd->add_option("--nodes-file", c.nodes_file, "Real machines (nodes.json or host list); default: a local cluster");
+  cmd->add_option("--ssh-user", c.ssh_user, "User for a plain host list")->capture_default_str();
+  cmd->add_option("--ssh-key", c.ssh_key, "Private key for a plain host list");
+  cmd->add_option("--known-hosts", c.known_hosts, "known_hosts for a plain host list");
+  cmd->add_flag("--accept-new-host-keys", c.accept_new_host_keys, "Learn unknown host keys");
+  cmd->add_option("--nodes", c.local_nodes, "Nodes of the local cluster")->capture_default_str();
+  cmd->add_option("--subnet", c.local_subnet, "Subnet of the local cluster")->capture_default_str();
+  cmd->add_option("--state-dir", c.cluster_state_dir, "State directory of the local cluster");
+  cmd->add_option("--target-binary", c.target_binary, "faultline-raft to upload (default: beside faultline)");
+}
+
 void add_run_command(CLI::App& app, std::function<int()>* run) {
   auto args = std::make_shared<RunArgs>();
   runner::RunConfig& c = args->config;
@@ -76,17 +89,8 @@ void add_run_command(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--test-count", args->test_count, "Run N tests (seeds S, S+1, ...) and exit with the worst")
       ->capture_default_str();
   cmd->add_option("--test-name", c.test_name, "Name in the store (default <target>-<workload>)");
-  cmd->add_option("--store", c.store, "Store directory")->capture_default_str();
-  cmd->add_option("--nodes-file", c.nodes_file, "Real machines (nodes.json or host list); default: a local cluster");
-  cmd->add_option("--ssh-user", c.ssh_user, "User for a plain host list")->capture_default_str();
-  cmd->add_option("--ssh-key", c.ssh_key, "Private key for a plain host list");
-  cmd->add_option("--known-hosts", c.known_hosts, "known_hosts for a plain host list");
-  cmd->add_flag("--accept-new-host-keys", c.accept_new_host_keys, "Learn unknown host keys");
-  cmd->add_option("--nodes", c.local_nodes, "Nodes of the local cluster")->capture_default_str();
-  cmd->add_option("--subnet", c.local_subnet, "Subnet of the local cluster")->capture_default_str();
-  cmd->add_option("--state-dir", c.cluster_state_dir, "State directory of the local cluster");
+  add_cluster_run_options(cmd, c);
   cmd->add_flag("--leave-running", c.leave_running, "Leave the servers (and a local cluster) running");
-  cmd->add_option("--target-binary", c.target_binary, "faultline-raft to upload (default: beside faultline)");
   cmd->callback([args, run] { *run = [args] { return run_run(*args); }; });
 }
 

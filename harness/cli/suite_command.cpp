@@ -53,17 +53,7 @@ void add_suite_command(CLI::App& app, std::function<int()>* run) {
       "failure. Writes store/suites/<name>/<time>/{suite.json,results.xml}, results.xml in\n"
       "every run and store/index.html. Exit: the worst run (3 error > 1 invalid > 2 unknown > 0).");
   cmd->add_option("file", args->file, "Suite file (JSON)")->required();
-  cmd->add_option("--store", c.store, "Store directory")->capture_default_str();
-  cmd->add_option("--nodes-file", c.nodes_file, "Real machines (nodes.json or host list); default: a local cluster");
-  cmd->add_option("--ssh-user", c.ssh_user, "User for a plain host list")->capture_default_str();
-  cmd->add_option("--ssh-key", c.ssh_key, "Private key for a plain host list");
-  cmd->add_option("--known-hosts", c.known_hosts, "known_hosts for a plain host list");
-  cmd->add_flag("--accept-new-host-keys", c.accept_new_host_keys, "Learn unknown host keys");
-  cmd->add_option("--nodes", c.local_nodes, "Nodes of the local cluster (a test may set \"nodes\")")
-      ->capture_default_str();
-  cmd->add_option("--subnet", c.local_subnet, "Subnet of the local cluster")->capture_default_str();
-  cmd->add_option("--state-dir", c.cluster_state_dir, "State directory of the local cluster");
-  cmd->add_option("--target-binary", c.target_binary, "faultline-raft to upload (default: beside faultline)");
+  add_cluster_run_options(cmd, c);
   cmd->callback([args, run] { *run = [args] { return run_suite_command(*args); }; });
 }
 
