@@ -498,7 +498,9 @@ bool write_clock(Gnuplot& gp, const fs::path& dir, const Extract& x, const PlotO
 int spawn(const std::string& gnuplot, Job& job) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  const std::string dir = job.dir.string(), log = (job.dir / "gnuplot.log").string();
+  // Absolute: the child changes into `dir` before it opens the log.
+  const fs::path absolute = fs::absolute(job.dir);
+  const std::string dir = absolute.string(), log = (absolute / "gnuplot.log").string();
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -133,6 +133,21 @@ TEST_F(PlotsTest, LatencyAndThroughputAreDrawnWithShadedNemesisWindows) {
   EXPECT_EQ(files, 4u);
 }
 
+TEST_F(PlotsTest, RelativeOutputDirectoryWorks) {
+  // Regression: a run stored under a relative --store (the main job's `store`) got
+  // "gnuplot not found" because gnuplot's log path was resolved after its chdir.
+  if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed";
+  typical_run();
+  const fs::path cwd = fs::current_path();
+  fs::create_directories(dir_);
+  fs::current_path(dir_);
+  const auto result = make_plots(h_, "relative/plots");
+  fs::current_path(cwd);
+  EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
+  ASSERT_EQ(result.plots.size(), 2u);
+  EXPECT_TRUE(fs::exists(dir_ / "relative/plots/latency.svg"));
+}
+
 TEST_F(PlotsTest, ClockOpsGiveAClockPlotPerNode) {
   if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed";
   typical_run();
