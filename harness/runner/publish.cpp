@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "reports/publish/atomic_file.h"
+#include "base/atomic_file.h"
 #include "reports/publish/junit.h"
 #include "reports/publish/run_summary.h"
 #include "reports/publish/store_index.h"
@@ -25,7 +25,7 @@ std::vector<std::string> write_run_junit(const fs::path& dir, const std::string&
   const fs::path run_dir = normal(dir);
   const publish::RunSummary run = publish::read_run(run_dir);
   const auto cases = publish::junit_cases(run.test_json, run.results_json, std::max(0.0, run.duration_s), error);
-  if (auto s = publish::write_file_atomically(run_dir / "results.xml", publish::junit_xml(run.test, cases)); !s.ok())
+  if (auto s = base::write_file_atomically(run_dir / "results.xml", publish::junit_xml(run.test, cases)); !s.ok())
     return {s.error().message};
   return {};
 }

@@ -9,7 +9,7 @@
 #include "base/random.h"
 #include "harness/runner/publish.h"
 #include "harness/runner/store.h"
-#include "reports/publish/atomic_file.h"
+#include "base/atomic_file.h"
 #include "reports/publish/junit.h"
 #include "reports/publish/run_summary.h"
 #include "reports/publish/store_index.h"
@@ -254,7 +254,7 @@ SuiteOutcome run_suite(const Suite& suite, const fs::path& store, const RunOne& 
                            {"tests", tests}};
   for (const auto& [file, text] : {std::pair{out.dir / "suite.json", aggregate.dump(2) + "\n"},
                                    std::pair{out.dir / "results.xml", reports::publish::junit_xml(suite.name, cases)}}) {
-    if (auto s = reports::publish::write_file_atomically(file, text); !s.ok()) out.warnings.push_back(s.error().message);
+    if (auto s = base::write_file_atomically(file, text); !s.ok()) out.warnings.push_back(s.error().message);
   }
   if (auto s = reports::publish::write_store_index(store); !s.ok()) out.warnings.push_back(s.error().message);
 

@@ -8,9 +8,9 @@
 
 #include "reports/html/report.h"
 
-#include <unistd.h>
+#include "base/atomic_file.h"
 
-#include <atomic>
+
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -461,29 +461,7 @@ base::Status write_report(const ReportInput& input, const fs::path& out_file) {
   out += kReportJs;
   out += "</script></body></html>\n";
 
-  // A temporary name of our own, so two writers of one report never interleave.
-  static std::atomic<unsigned> counter{0};
-  fs::path tmp = out_file;
-  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return base::Error{tmp.string() + ": cannot open for writing"};
-    f.write(out.data(), static_cast<std::streamsize>(out.size()));
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return base::Error{tmp.string() + ": cannot write (disk full?)"};
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, out_file, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    fs::remove(tmp, ec);
-    return base::Error{out_file.string() + ": cannot rename into place: " + why};
-  }
-  return base::ok_status();
+  return base::write_file_atomically(out_file, out);
 }
 
 }  // namespace faultline::reports::html

@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "reports/publish/atomic_file.h"
+#include "base/atomic_file.h"
 #include "reports/publish/escape.h"
 
 namespace faultline::reports::publish {
@@ -297,7 +297,7 @@ std::string render_store_index(const StoreContents& c, const fs::path& store) {
 }
 
 base::Status write_store_index(const fs::path& store) {
-  return write_file_atomically(store / "index.html", render_store_index(scan_store(store), store));
+  return base::write_file_atomically(store / "index.html", render_store_index(scan_store(store), store));
 }
 
 }  // namespace faultline::reports::publish

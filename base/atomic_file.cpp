@@ -1,4 +1,4 @@
-#include "reports/publish/atomic_file.h"
+#include "base/atomic_file.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-namespace faultline::reports::publish {
+namespace faultline::base {
 
 namespace fs = std::filesystem;
 
@@ -34,4 +34,4 @@ base::Status write_file_atomically(const fs::path& file, std::string_view conten
   return base::ok_status();
 }
 
-}  // namespace faultline::reports::publish
+}  // namespace faultline::base
