@@ -49,6 +49,15 @@ bool Zab::broadcasting() const {
   return (state_ == ServerState::Leading && established_) || (state_ == ServerState::Following && synced_);
 }
 
+Message Zab::reply(const Message& m, MessageType type, Zxid zxid) const {
+  Message r;
+  r.type = type;
+  r.to = m.from;
+  r.epoch = m.epoch;
+  r.zxid = zxid;
+  return r;
+}
+
 void Zab::send(Message m) {
   m.from = config_.id;
   outbox_.push_back(std::move(m));
@@ -157,11 +166,23 @@ void Zab::follow(const NodeId& leader) {
   synced_ = false;
   epoch_acked_ = false;
   silent_ticks_ = 0;
+  send_follower_info();
+}
+
+void Zab::send_follower_info() {
   Message info;
   info.type = MessageType::FollowerInfo;
-  info.to = leader;
+  info.to = leader_;
   info.epoch = hs_.accepted_epoch;
   send(std::move(info));
+}
+
+void Zab::send_new_epoch(const NodeId& follower) {
+  Message m;
+  m.type = MessageType::NewEpoch;
+  m.to = follower;
+  m.epoch = new_epoch_;
+  send(std::move(m));
 }
 
 void Zab::on_leader_message(const Message& m) {
@@ -171,12 +192,7 @@ void Zab::on_leader_message(const Message& m) {
   const bool from_leader = state_ == ServerState::Following && m.from == leader_;
   if (m.type == MessageType::Proposal && has(Bug::NoEpochFence) && synced_) {
     append(m.txns.at(0));  // the planted bug: whoever sends it, whatever its epoch
-    Message ack;
-    ack.type = MessageType::Ack;
-    ack.to = m.from;
-    ack.epoch = m.epoch;
-    ack.zxid = m.txns.at(0).zxid;
-    send(std::move(ack));
+    send(reply(m, MessageType::Ack, m.txns.at(0).zxid));
     return;
   }
   if (!from_leader) return;
@@ -192,12 +208,8 @@ void Zab::on_leader_message(const Message& m) {
         hard_state_dirty_ = true;
       }
       epoch_acked_ = true;
-      Message ack;
-      ack.type = MessageType::AckEpoch;
-      ack.to = m.from;
-      ack.epoch = m.epoch;
+      Message ack = reply(m, MessageType::AckEpoch, last_zxid());
       ack.current_epoch = hs_.current_epoch;
-      ack.zxid = last_zxid();
       send(std::move(ack));
       return;
     }
@@ -217,12 +229,7 @@ void Zab::on_leader_message(const Message& m) {
       hs_.current_epoch = m.epoch;
       hard_state_dirty_ = true;
       synced_ = true;
-      Message ack;
-      ack.type = MessageType::AckNewLeader;
-      ack.to = m.from;
-      ack.epoch = m.epoch;
-      ack.zxid = last_zxid();
-      send(std::move(ack));
+      send(reply(m, MessageType::AckNewLeader, last_zxid()));
       return;
     }
     case MessageType::Proposal: {
@@ -237,12 +244,7 @@ void Zab::on_leader_message(const Message& m) {
         return;
       }
       append(txn);
-      Message ack;
-      ack.type = MessageType::Ack;
-      ack.to = m.from;
-      ack.epoch = m.epoch;
-      ack.zxid = txn.zxid;
-      send(std::move(ack));  // leaves after the append is persisted (Ready order)
+      send(reply(m, MessageType::Ack, txn.zxid));  // leaves after the append is persisted
       return;
     }
     case MessageType::Commit:
@@ -254,12 +256,7 @@ void Zab::on_leader_message(const Message& m) {
       }
       commit_to(m.zxid);
       if (m.type == MessageType::Ping) {
-        Message reply;
-        reply.type = MessageType::PingReply;
-        reply.to = m.from;
-        reply.epoch = m.epoch;
-        reply.zxid = last_zxid();
-        send(std::move(reply));
+        send(reply(m, MessageType::PingReply, last_zxid()));
       }
       return;
     }
@@ -297,14 +294,8 @@ void Zab::check_discovery() {
   hs_.accepted_epoch = new_epoch_;
   hs_.current_epoch = new_epoch_;  // the leader's own history is the new epoch's
   hard_state_dirty_ = true;
-  for (const auto& [peer, epoch] : follower_info_) {
-    if (peer == config_.id) continue;
-    Message m;
-    m.type = MessageType::NewEpoch;
-    m.to = peer;
-    m.epoch = new_epoch_;
-    send(std::move(m));
-  }
+  for (const auto& [peer, epoch] : follower_info_)
+    if (peer != config_.id) send_new_epoch(peer);
   if (quorum() == 1) {
     established_ = true;
     commit_to(last_zxid());
@@ -351,11 +342,7 @@ void Zab::on_follower_message(const Message& m) {
       if (!discovered_) {
         check_discovery();
       } else {
-        Message e;
-        e.type = MessageType::NewEpoch;
-        e.to = m.from;
-        e.epoch = new_epoch_;
-        send(std::move(e));
+        send_new_epoch(m.from);
       }
       return;
     case MessageType::AckEpoch: {
@@ -468,13 +455,7 @@ void Zab::tick() {
         look();
         return;
       }
-      if (!epoch_acked_ && silent_ticks_ % config_.notify_ticks == 0) {
-        Message info;
-        info.type = MessageType::FollowerInfo;
-        info.to = leader_;
-        info.epoch = hs_.accepted_epoch;
-        send(std::move(info));
-      }
+      if (!epoch_acked_ && silent_ticks_ % config_.notify_ticks == 0) send_follower_info();
       return;
     case ServerState::Leading: {
       size_t heard = 1;

@@ -90,12 +90,16 @@ class Zab {
   bool has(Bug bug) const { return config_.bugs.count(bug) != 0; }
   Vote own_vote() const { return Vote{config_.id, last_zxid(), hs_.current_epoch}; }
   void send(Message m);
+  // A follower's answer to the leader's `m`: same epoch, back to its sender.
+  Message reply(const Message& m, MessageType type, Zxid zxid) const;
   void notify(const NodeId& to);
   void notify_all();
   void look();
   void decide(const NodeId& leader);
   void follow(const NodeId& leader);
   void lead();
+  void send_follower_info();                    // follower -> leader_: its acceptedEpoch
+  void send_new_epoch(const NodeId& follower);  // leader: the new epoch
   void check_discovery();
   void send_new_leader(const NodeId& follower);
   // Leader: a new transaction of this epoch, logged and sent to every follower.
