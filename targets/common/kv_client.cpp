@@ -1,4 +1,4 @@
-#include "targets/raft/client/client.h"
+#include "targets/common/kv_client.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,7 +14,7 @@
 
 #include "targets/common/framing.h"
 
-namespace faultline::targets::raft::client {
+namespace faultline::targets::common {
 
 std::string_view to_string(OutcomeType type) {
   switch (type) {
@@ -28,8 +28,9 @@ std::string_view to_string(OutcomeType type) {
 // Why a CasMismatch reply is final even after lost attempts: every attempt carries the
 // same (client id, seq), and the state machine applies the first entry with it in log
 // order and answers every later one with the remembered reply (kv.h). An earlier
-// attempt that ever commits sits before ours in the log (Raft's log matching and leader
-// completeness), so the reply we got is that of the one application there will be.
+// attempt that ever commits sits before ours in the one committed order (Raft's log
+// matching and leader completeness; Zab's total order of delivery and its primary
+// order), so the reply we got is that of the one application there will be.
 OutcomeType decide(const std::vector<AttemptResult>& attempts) {
   bool maybe = false;
   for (AttemptResult a : attempts) {
@@ -75,8 +76,8 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
 
 }  // namespace
 
-RaftClient::RaftClient(std::map<NodeId, std::string> nodes, uint64_t client_id,
-                       std::chrono::milliseconds timeout, NodeId home)
+KvClient::KvClient(std::map<std::string, std::string> nodes, uint64_t client_id,
+                   std::chrono::milliseconds timeout, std::string home)
     : client_id_(client_id), timeout_(timeout), home_(std::move(home)) {
   for (const auto& [name, address] : nodes) {
     Link link;
@@ -88,17 +89,17 @@ RaftClient::RaftClient(std::map<NodeId, std::string> nodes, uint64_t client_id,
   }
 }
 
-RaftClient::~RaftClient() {
+KvClient::~KvClient() {
   for (auto& [name, link] : links_) disconnect(link);
 }
 
-void RaftClient::disconnect(Link& link) {
+void KvClient::disconnect(Link& link) {
   if (link.fd >= 0) ::close(link.fd);
   link.fd = -1;
   link.in.clear();
 }
 
-bool RaftClient::ensure_connected(Link& link, Clock::time_point deadline, std::string& error) {
+bool KvClient::ensure_connected(Link& link, Clock::time_point deadline, std::string& error) {
   if (link.fd >= 0) return true;
   if (link.port == 0) {
     error = "no port";
@@ -148,7 +149,7 @@ bool RaftClient::ensure_connected(Link& link, Clock::time_point deadline, std::s
   return true;
 }
 
-bool RaftClient::send_all(Link& link, const std::string& bytes, Clock::time_point deadline,
+bool KvClient::send_all(Link& link, const std::string& bytes, Clock::time_point deadline,
                           std::string& error) {
   size_t sent = 0;
   while (sent < bytes.size()) {
@@ -168,7 +169,7 @@ bool RaftClient::send_all(Link& link, const std::string& bytes, Clock::time_poin
   return true;
 }
 
-bool RaftClient::read_reply(Link& link, uint64_t seq, Clock::time_point deadline, Reply& reply,
+bool KvClient::read_reply(Link& link, uint64_t seq, Clock::time_point deadline, Reply& reply,
                             std::string& error) {
   for (;;) {
     // Whole frames first: a reply to an earlier, abandoned attempt is skipped.
@@ -206,7 +207,7 @@ bool RaftClient::read_reply(Link& link, uint64_t seq, Clock::time_point deadline
   }
 }
 
-Outcome RaftClient::call(Request request) {
+Outcome KvClient::call(Request request) {
   request.client_id = client_id_;
   request.seq = ++seq_;
   std::string frame;
@@ -215,13 +216,13 @@ Outcome RaftClient::call(Request request) {
 
   Outcome outcome;
   std::vector<AttemptResult> results;
-  auto next_node = [&](const NodeId& after) {
+  auto next_node = [&](const std::string& after) {
     auto it = links_.upper_bound(after);
     return it == links_.end() ? links_.begin()->first : it->first;
   };
-  NodeId target = !home_.empty() && links_.count(home_) ? home_
-                  : !leader_.empty()                   ? leader_
-                                                       : links_.begin()->first;
+  std::string target = !home_.empty() && links_.count(home_) ? home_
+                       : !leader_.empty()                   ? leader_
+                                                            : links_.begin()->first;
   size_t misses = 0;  // attempts in a row that learnt nothing about the leader
   auto pause = [&] {
     // Every node said no or could not be reached: an election is likely under way.
@@ -301,4 +302,4 @@ Outcome RaftClient::call(Request request) {
   return outcome;
 }
 
-}  // namespace faultline::targets::raft::client
+}  // namespace faultline::targets::common
