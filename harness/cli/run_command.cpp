@@ -9,7 +9,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/runner/runner.h"
-#include "targets/raft/bugs.h"
+#include "harness/runner/target.h"
 
 namespace faultline::harness {
 namespace {
@@ -35,10 +35,29 @@ int run_run(RunArgs& a) {
   return runner::run_tests(a.config, a.test_count, g_interrupted);
 }
 
+std::string joined(const std::vector<std::string>& words, const char* separator) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
+  return out;
+}
+
+// Per target, from the targets the runner knows (targets/<name>/BUGS.md says what each does).
 std::string bugs_help() {
-  std::string help = "Planted bug to switch on in the servers (repeatable):";
-  for (const auto& info : targets::raft::all_bugs())
-    help += "\n  " + std::string(info.name) + ": " + std::string(info.anomaly);
+  std::string help = "Planted bug to switch on in the servers (repeatable; targets/<target>/BUGS.md):";
+  for (const auto& kind : runner::target_kinds())
+    if (!kind.bugs.empty()) help += "\n  " + kind.name + ": " + joined(kind.bugs, ", ");
+  return help;
+}
+
+std::string targets_help() {
+  std::vector<std::string> names;
+  for (const auto& kind : runner::target_kinds()) names.push_back(kind.name);
+  return "System under test: " + joined(names, " | ");
+}
+
+std::string read_modes_help() {
+  std::string help = "Reads (default: the first):";
+  for (const auto& kind : runner::target_kinds()) help += "\n  " + kind.name + ": " + joined(kind.read_modes, " | ");
   return help;
 }
 
@@ -54,7 +73,7 @@ void add_cluster_run_options(CLI::App* cmd, runner::RunConfig& c) {
   cmd->add_option("--nodes", c.local_nodes, "Nodes of the local cluster")->capture_default_str();
   cmd->add_option("--subnet", c.local_subnet, "Subnet of the local cluster")->capture_default_str();
   cmd->add_option("--state-dir", c.cluster_state_dir, "State directory of the local cluster");
-  cmd->add_option("--target-binary", c.target_binary, "faultline-raft to upload (default: beside faultline)");
+  cmd->add_option("--target-binary", c.target_binary, "Server binary to upload (default: the target's, beside faultline)");
 }
 
 void add_run_command(CLI::App& app, std::function<int()>* run) {
@@ -65,11 +84,11 @@ void add_run_command(CLI::App& app, std::function<int()>* run) {
       "Run a test: set up the target on a cluster (a local one unless --nodes-file), drive\n"
       "clients while the nemesis injects faults, heal, check, store the run under\n"
       "store/<test>/<time>/. Exit 0 valid, 1 invalid, 2 unknown, 3 harness/config error.");
-  cmd->add_option("--target", c.target, "System under test: raft")->capture_default_str();
+  cmd->add_option("--target", c.target, targets_help())->capture_default_str();
   cmd->add_option("--workload", c.workload, "register | set")->capture_default_str();
   cmd->add_option("--keys", c.keys, "Keys in use at once (register) / sets (set)")->capture_default_str();
   cmd->add_option("--bug", c.bugs, bugs_help());
-  cmd->add_option("--read-mode", c.read_mode, "Raft reads: log | read-index | lease")->capture_default_str();
+  cmd->add_option("--read-mode", c.read_mode, read_modes_help());
   cmd->add_option("--nemesis", c.nemesis, "Faults: partition,loss,kill,pause,clock (empty: none)");
   cmd->add_option("--nemesis-interval", c.nemesis_interval_s, "Mean seconds between a fault's start and stop")
       ->capture_default_str();

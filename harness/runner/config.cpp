@@ -1,21 +1,38 @@
 #include "harness/runner/config.h"
 
+#include "harness/runner/target.h"
+
 #include <algorithm>
 
 namespace faultline::harness::runner {
 
 namespace {
 const std::vector<std::string> kWorkloads = {"register", "set"};
-const std::vector<std::string> kReadModes = {"log", "read-index", "lease"};
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
 }  // namespace
 
 base::Status validate(const RunConfig& c) {
   auto bad = [](const std::string& what) { return base::Status(base::Error{what}); };
-  if (c.target != "raft") return bad("--target: unknown target \"" + c.target + "\" (known: raft)");
+  const TargetKind* kind = find_target_kind(c.target);
+  if (kind == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& k : target_kinds()) names.push_back(k.name);
+    return bad("--target: unknown target \"" + c.target + "\" (known: " + joined(names) + ")");
+  }
+  if (!c.read_mode.empty() &&
+      std::find(kind->read_modes.begin(), kind->read_modes.end(), c.read_mode) == kind->read_modes.end())
+    return bad("--read-mode: " + c.target + " reads are " + joined(kind->read_modes) + ", not \"" +
+               c.read_mode + "\"");
+  for (const auto& bug : c.bugs)
+    if (std::find(kind->bugs.begin(), kind->bugs.end(), bug) == kind->bugs.end())
+      return bad("--bug: " + c.target + " has no planted bug \"" + bug + "\" (known: " + joined(kind->bugs) + ")");
   if (std::find(kWorkloads.begin(), kWorkloads.end(), c.workload) == kWorkloads.end())
     return bad("--workload: unknown workload \"" + c.workload + "\" (known: register, set)");
-  if (std::find(kReadModes.begin(), kReadModes.end(), c.read_mode) == kReadModes.end())
-    return bad("--read-mode: expected log, read-index or lease, got \"" + c.read_mode + "\"");
   if (c.keys < 1) return bad("--keys must be at least 1");
   if (c.time_limit_s <= 0) return bad("--time-limit must be > 0 seconds");
   if (c.concurrency < 1) return bad("--concurrency must be at least 1");

@@ -17,7 +17,9 @@ struct RunConfig {
   std::string test_name;  // empty: "<target>-<workload>"
   std::string target = "raft";
   std::vector<std::string> bugs;        // planted bugs, passed to the servers
-  std::string read_mode = "read-index";  // raft: log | read-index | lease
+  // The target's read mode (raft: read-index | log | lease); empty: the target's
+  // default, filled in before test.json is written.
+  std::string read_mode;
 
   std::string workload = "register";  // register | set
   int keys = 4;
@@ -48,7 +50,7 @@ struct RunConfig {
   bool leave_running = false;
 
   std::string store = "store";  // store/<test>/<UTC time>/
-  std::string target_binary;    // empty: faultline-raft beside the faultline binary
+  std::string target_binary;    // empty: the target's server binary beside faultline
 
   std::string name() const { return test_name.empty() ? target + "-" + workload : test_name; }
 };

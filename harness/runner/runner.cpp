@@ -20,7 +20,7 @@
 #include "harness/control/ssh.h"
 #include "harness/runner/check_run.h"
 #include "harness/runner/clients.h"
-#include "harness/runner/raft_target.h"
+#include "harness/runner/target.h"
 #include "harness/runner/report_run.h"
 #include "harness/runner/store.h"
 #include "history/writer.h"
@@ -29,7 +29,6 @@
 #include "nemesis/nodes_backend.h"
 #include "nemesis/settime_clock.h"
 #include "nemesis/state_file.h"
-#include "workloads/raft_client.h"
 #include "workloads/workload.h"
 
 namespace faultline::harness::runner {
@@ -51,17 +50,8 @@ fs::path default_sibling(const std::string& name) {
   return ec ? fs::path(name) : self.parent_path() / name;
 }
 
-// The faultline-raft binary: --target-binary, else beside faultline, else in the build
-// tree's targets/raft beside harness/.
-fs::path raft_binary(const RunConfig& config) {
-  if (!config.target_binary.empty()) return config.target_binary;
-  fs::path beside = default_sibling("faultline-raft");
-  if (fs::exists(beside)) return beside;
-  fs::path build = default_sibling("faultline").parent_path().parent_path() / "targets/raft/faultline-raft";
-  return fs::exists(build) ? build : beside;
-}
-
 std::string versions_of(const fs::path& binary) {
+  if (binary.empty()) return "faultline 0.1.0";
   std::error_code ec;
   const auto size = fs::file_size(binary, ec);
   return "faultline 0.1.0; " + binary.filename().string() + " " +
@@ -82,8 +72,7 @@ class TestRun {
 
  private:
   base::Status bring_up_cluster();
-  void final_phase(const workloads::Workload& workload,
-                   const std::map<std::string, std::string>& addresses,
+  void final_phase(const workloads::Workload& workload, const Target& target,
                    const std::vector<std::string>& names);
   void log(const std::string& line) {
     std::printf("[%s] %s\n", config_.name().c_str(), line.c_str());
@@ -109,8 +98,7 @@ base::Status TestRun::bring_up_cluster() {
   return base::ok_status();
 }
 
-void TestRun::final_phase(const workloads::Workload& workload,
-                          const std::map<std::string, std::string>& addresses,
+void TestRun::final_phase(const workloads::Workload& workload, const Target& target,
                           const std::vector<std::string>& names) {
   if (workload.final_ops.empty()) return;
   const auto deadline = std::chrono::steady_clock::now() +
@@ -123,7 +111,7 @@ void TestRun::final_phase(const workloads::Workload& workload,
     bool ok = false;
     while (!ok && std::chrono::steady_clock::now() < deadline) {
       const std::string& node = names[attempt++ % names.size()];
-      auto client = workloads::make_raft_client(addresses, node, static_cast<uint64_t>(process) + 1, timeout);
+      auto client = target.client(node, static_cast<uint64_t>(process) + 1, timeout);
       recorder_->write(client_op(*recorder_, process, node, spec, history::OpType::Invoke));
       const auto done = client->invoke(spec);
       history::Op completion = client_op(*recorder_, process, node, spec, done.type);
@@ -147,9 +135,8 @@ TestOutcome TestRun::run() {
     return outcome;
   };
   if (auto s = validate(config_); !s.ok()) return fail(s.error().message);
-  std::vector<std::string> bug_names = config_.bugs;
-  for (const auto& bug : bug_names)
-    if (!targets::raft::parse_bug(bug)) return fail("--bug: unknown bug \"" + bug + "\" (see faultline-raft --help)");
+  const TargetKind& kind = *find_target_kind(config_.target);  // validate() found it
+  if (config_.read_mode.empty()) config_.read_mode = kind.read_modes.front();
   auto kinds = config_.nemesis.empty() ? base::Result<std::vector<nemesis::FaultKind>>(std::vector<nemesis::FaultKind>{})
                                        : nemesis::parse_fault_kinds(config_.nemesis);
   if (!kinds.ok()) return fail("--nemesis: " + kinds.error().message);
@@ -166,8 +153,9 @@ TestOutcome TestRun::run() {
   workload_options.keys = config_.keys;
   auto workload = workloads::make_workload(workload_options);
   if (!workload.ok()) return fail("--workload: " + workload.error().message);
-  const fs::path binary = raft_binary(config_);
-  if (!fs::exists(binary)) return fail(binary.string() + ": the faultline-raft binary is missing (--target-binary)");
+  const fs::path binary = kind.binary.empty() ? fs::path() : server_binary(config_, kind.binary);
+  if (!kind.binary.empty() && !fs::exists(binary))
+    return fail(binary.string() + ": the " + kind.binary + " binary is missing (--target-binary)");
 
   // ---- The run directory first: whatever happens next is recorded there.
   auto dir = create_run_dir(config_.store, config_.name());
@@ -217,10 +205,11 @@ TestOutcome TestRun::run() {
     for (const auto& s : reach)
       if (!s.ok()) note_error(s.error().message);
 
-    RaftTarget target(pool, nodes, config_, binary);
+    const std::unique_ptr<Target> target_owner = kind.make(pool, nodes, config_);
+    Target& target = *target_owner;
     const bool reached = error.empty();  // teardown only where setup could have run
     if (error.empty()) {
-      log("setting up raft on " + std::to_string(nodes.size()) + " nodes");
+      log("setting up " + kind.name + " on " + std::to_string(nodes.size()) + " nodes");
       if (auto s = target.setup(30'000); !s.ok()) note_error(s.error().message);
     }
     Verdict interrupted_cap = Verdict::Valid;
@@ -260,7 +249,6 @@ TestOutcome TestRun::run() {
       driver_options.schedule.seed = base::mix64(config_.seed);
       driver_options.targets = *target_set;
 
-      const auto addresses = target.client_addresses();
       const auto timeout = Ms(static_cast<int64_t>(config_.call_timeout_s * 1000));
       ClientOptions client_options;
       client_options.concurrency = config_.concurrency;
@@ -268,9 +256,7 @@ TestOutcome TestRun::run() {
       client_options.seed = config_.seed;
       ClientThreads clients(
           *recorder_,
-          [&](const std::string& node, uint64_t client_id) {
-            return workloads::make_raft_client(addresses, node, client_id, timeout);
-          },
+          [&](const std::string& node, uint64_t client_id) { return target.client(node, client_id, timeout); },
           *workload->generator, names, client_options);
       {
         nemesis::Driver driver(backend, names, driver_options, base::real_clock(),
@@ -306,7 +292,7 @@ TestOutcome TestRun::run() {
       // ---- Quiesce and final reads.
       if (!interrupted_ && error.empty()) {
         nap(std::chrono::nanoseconds(static_cast<int64_t>(config_.quiesce_s * 1e9)), interrupted_);
-        final_phase(*workload, addresses, names);
+        final_phase(*workload, target, names);
       }
       recorder_->sync();
       note_error(recorder_->error());
