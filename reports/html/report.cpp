@@ -9,6 +9,7 @@
 #include "reports/html/report.h"
 
 #include "base/atomic_file.h"
+#include "base/base64.h"
 
 
 #include <cstdio>
@@ -116,30 +117,6 @@ std::string verdict_class(const std::string& v) {
 std::string badge(const std::string& v) {
   return "<span class=\"badge " + verdict_class(v) + "\">" + escape_html(v.empty() ? "none" : v) +
          "</span>";
-}
-
-std::string base64(const std::string& in) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t n = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) |
-                       static_cast<uint8_t>(in[i + 2]);
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i < in.size()) {
-    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 bool read_file(const fs::path& path, std::string& out) {
@@ -351,7 +328,7 @@ void append_plots(std::string& out, const ReportInput& in, const fs::path& dir) 
     out += "<div class=\"plot\" id=\"plot-" + escape_html(p.name) + "\"><h3>" + escape_html(p.title) + "</h3>";
     std::string svg;
     if (!p.svg.empty() && read_file(p.svg, svg) && !svg.empty()) {
-      out += "<img alt=\"" + escape_html(p.title) + "\" src=\"data:image/svg+xml;base64," + base64(svg) + "\">";
+      out += "<img alt=\"" + escape_html(p.title) + "\" src=\"data:image/svg+xml;base64," + base::base64_encode(svg) + "\">";
     } else {
       out += "<p class=\"note\">" + escape_html(p.svg.filename().string().empty() ? p.name : p.svg.filename().string()) +
              " is missing: plot skipped.</p>";
