@@ -86,17 +86,52 @@ class SetGenerator final : public Generator {
   int64_t next_element_ = 0;
 };
 
+// Jepsen's bank: money moves between accounts and every read sees one snapshot of all
+// of them, so a read whose total is off, or an outcome that differs between the shards
+// of one transfer, shows a broken transaction. Transfers pick accounts on different
+// shards so that every transfer is a distributed transaction.
+class BankGenerator final : public Generator {
+ public:
+  BankGenerator(int accounts, int shards) : accounts_(accounts), shards_(shards) {}
+
+  OpSpec next(base::Random& random) override {
+    OpSpec op;
+    op.kind = KeyKind::Bank;
+    if (random.chance(kReadShare)) {
+      op.f = "read";
+      return op;
+    }
+    op.f = "transfer";
+    const auto from = static_cast<int64_t>(random.below(static_cast<uint64_t>(accounts_)));
+    int64_t to = from;
+    while (to == from || (shards_ > 1 && to % shards_ == from % shards_))
+      to = static_cast<int64_t>(random.below(static_cast<uint64_t>(accounts_)));
+    op.value = Value{{"txn", next_txn_++},
+                     {"from", from},
+                     {"to", to},
+                     {"amount", static_cast<int64_t>(1 + random.below(kMaxAmount))}};
+    return op;
+  }
+
+ private:
+  static constexpr double kReadShare = 0.2;
+  static constexpr uint64_t kMaxAmount = 5;
+  int accounts_;
+  int shards_;
+  int64_t next_txn_ = 1;
+};
+
 base::Error option_error(const std::string& workload, const std::string& what) {
   return base::Error{workload + " workload: " + what};
 }
 
 }  // namespace
 
-std::vector<std::string> known_workloads() { return {"register", "set"}; }
+std::vector<std::string> known_workloads() { return {"bank", "register", "set"}; }
 
 base::Result<Workload> make_workload(const WorkloadOptions& options) {
   const std::string& name = options.name;
-  if (name != "register" && name != "set") {
+  if (name != "register" && name != "set" && name != "bank") {
     std::string known;
     for (const std::string& k : known_workloads()) known += (known.empty() ? "" : ", ") + k;
     return base::Error{"unknown workload \"" + name + "\" (known: " + known + ")"};
@@ -116,6 +151,25 @@ base::Result<Workload> make_workload(const WorkloadOptions& options) {
     w.generator = std::make_unique<RegisterGenerator>(options.keys, options.ops_per_key,
                                                       options.max_value);
     w.checkers = {"linearizable", "stats"};
+    return w;
+  }
+  if (name == "bank") {
+    if (options.shards < 1)
+      return option_error(name, "shards must be at least 1, got " + std::to_string(options.shards));
+    // Two accounts on different shards are needed for a transfer.
+    if (options.keys < 2 || options.keys < options.shards)
+      return option_error(name, "needs at least 2 accounts and one per shard, got " +
+                                    std::to_string(options.keys) + " accounts for " +
+                                    std::to_string(options.shards) + " shards");
+    w.generator = std::make_unique<BankGenerator>(options.keys, options.shards);
+    for (const auto& node : options.audit_nodes) {
+      OpSpec audit;
+      audit.f = "audit";
+      audit.kind = KeyKind::Bank;
+      audit.node = node;
+      w.final_ops.push_back(std::move(audit));
+    }
+    w.checkers = {"twopc", "stats"};
     return w;
   }
   w.generator = std::make_unique<SetGenerator>(options.keys);

@@ -21,7 +21,7 @@ namespace faultline::workloads {
 // What kind of data a key holds. The client picks the target's call by it (a read of a
 // register is a get, a read of a set a read-list); the history does not record it, and
 // a workload never uses one key as both.
-enum class KeyKind : uint8_t { Register, Set };
+enum class KeyKind : uint8_t { Register, Set, Bank };
 
 // What to do: the fields of an invoke that the workload decides.
 struct OpSpec {
@@ -29,6 +29,8 @@ struct OpSpec {
   std::optional<history::Value> key;
   history::Value value;  // write: the value; cas: [from, to]; add: the element; read: null
   KeyKind kind = KeyKind::Register;
+  // The node this op must go to (e.g. a participant's audit); empty: the process's own.
+  std::string node;
 };
 
 // How an op ended, decided by the client (STYLE.md §8): ok, fail (certainly did not
@@ -63,13 +65,23 @@ class Generator {
 // set: keys "s0" .. "s<keys-1>"; about 90% add of the next integer 0, 1, 2, ... (each
 //   added once, to a random key), 10% read of a random key. Final ops: one read per key.
 //   Checkers: set, stats.
+// bank: `keys` accounts 0 .. keys-1, each holding kBankInitialBalance at the start,
+//   sharded over `shards` participants (account a on shard a % shards); about 80%
+//   transfers {"txn": n, "from": a, "to": b, "amount": 1..5} between accounts on
+//   different shards (when there are two or more), txn = 1, 2, 3, ... (unique in the
+//   run), 20% reads of every balance (value null). Final ops: one "audit" on each node
+//   of `audit_nodes`, pinned there. Checkers: twopc, stats.
+inline constexpr int64_t kBankInitialBalance = 100;
+
 struct WorkloadOptions {
-  std::string name;  // register | set
-  int keys = 4;      // register: keys in use at once; set: sets (list keys)
+  std::string name;  // register | set | bank
+  int keys = 4;      // register: keys in use at once; set: sets (list keys); bank: accounts
   // register: ops per key before it retires and a fresh key takes its place, so every
   // key's history stays small enough to check quickly.
   int64_t ops_per_key = 400;
   int64_t max_value = 5;  // register values are 0..max_value-1
+  int shards = 1;                       // bank: participants the accounts are spread over
+  std::vector<std::string> audit_nodes;  // bank: the participants' nodes, in shard order
 };
 
 struct Workload {
@@ -78,7 +90,7 @@ struct Workload {
   // Ops to run once the cluster is healed and quiet: the set workload reads every
   // key (the runner repeats each until it is ok or the final phase's deadline).
   std::vector<OpSpec> final_ops;
-  // The checkers of its history, by name: "linearizable", "set", "stats".
+  // The checkers of its history, by name: "linearizable", "set", "twopc", "stats".
   std::vector<std::string> checkers;
 };
 

@@ -110,7 +110,8 @@ void TestRun::final_phase(const workloads::Workload& workload, const Target& tar
   for (const auto& spec : workload.final_ops) {
     bool ok = false;
     while (!ok && std::chrono::steady_clock::now() < deadline) {
-      const std::string& node = names[attempt++ % names.size()];
+      // A pinned op (a participant's audit) goes to its node; others rotate.
+      const std::string node = spec.node.empty() ? names[attempt++ % names.size()] : spec.node;
       auto client = target.client(node, static_cast<uint64_t>(process) + 1, timeout);
       recorder_->write(client_op(*recorder_, process, node, spec, history::OpType::Invoke));
       const auto done = client->invoke(spec);

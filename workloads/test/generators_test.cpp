@@ -1,4 +1,4 @@
-// The register and set generators (workload.h): deterministic for a seed, the op mix,
+// The register, set and bank generators (workload.h): deterministic for a seed, the op mix,
 // key rotation (Jepsen's independent generator) and unique set elements.
 
 #include <gtest/gtest.h>
@@ -34,6 +34,14 @@ WorkloadOptions set_options(int keys = 4) {
   WorkloadOptions o;
   o.name = "set";
   o.keys = keys;
+  return o;
+}
+
+WorkloadOptions bank_options(int accounts, int shards) {
+  WorkloadOptions o;
+  o.name = "bank";
+  o.keys = accounts;
+  o.shards = shards;
   return o;
 }
 
@@ -171,8 +179,8 @@ void expect_error(const WorkloadOptions& options, const std::string& words) {
 
 TEST(MakeWorkload, RejectsUnknownNamesAndBadOptions) {
   WorkloadOptions unknown;
-  unknown.name = "bank";
-  expect_error(unknown, "unknown workload \"bank\" (known: register, set)");
+  unknown.name = "queue";
+  expect_error(unknown, "unknown workload \"queue\" (known: bank, register, set)");
   expect_error(register_options(0), "keys must be at least 1, got 0");
   expect_error(set_options(-2), "set workload: keys must be at least 1, got -2");
   expect_error(register_options(4, 0), "ops per key must be at least 1, got 0");
@@ -181,7 +189,54 @@ TEST(MakeWorkload, RejectsUnknownNamesAndBadOptions) {
   WorkloadOptions set = set_options();
   set.ops_per_key = 0;
   EXPECT_TRUE(make_workload(set).ok());
-  EXPECT_EQ(known_workloads(), (std::vector<std::string>{"register", "set"}));
+  EXPECT_EQ(known_workloads(), (std::vector<std::string>{"bank", "register", "set"}));
+  WorkloadOptions bank = bank_options(2, 3);
+  expect_error(bank, "needs at least 2 accounts and one per shard, got 2 accounts for 3 shards");
+}
+
+TEST(BankWorkload, TransfersCrossShardsWithUniqueTxnIdsAndSomeReads) {
+  Workload w = make(bank_options(8, 3));
+  base::Random random(7);
+  const int n = 5000;
+  int reads = 0;
+  int64_t last_txn = 0;
+  for (int i = 0; i < n; ++i) {
+    const OpSpec op = w.generator->next(random);
+    EXPECT_EQ(op.kind, KeyKind::Bank);
+    EXPECT_FALSE(op.key.has_value());
+    if (op.f == "read") {
+      ++reads;
+      EXPECT_TRUE(op.value.is_null());
+      continue;
+    }
+    ASSERT_EQ(op.f, "transfer");
+    const int64_t txn = op.value.at("txn").get<int64_t>();
+    EXPECT_EQ(txn, last_txn + 1);  // 1, 2, 3, ...: unique, never 0
+    last_txn = txn;
+    const int64_t from = op.value.at("from").get<int64_t>(), to = op.value.at("to").get<int64_t>();
+    const int64_t amount = op.value.at("amount").get<int64_t>();
+    EXPECT_TRUE(from >= 0 && from < 8 && to >= 0 && to < 8);
+    EXPECT_NE(from % 3, to % 3) << "a transfer within one shard is not distributed";
+    EXPECT_TRUE(amount >= 1 && amount <= 5);
+  }
+  EXPECT_NEAR(reads / double(n), 0.2, 0.02);
+}
+
+TEST(BankWorkload, FinalOpsAuditEveryParticipantOnItsOwnNode) {
+  WorkloadOptions options = bank_options(6, 3);
+  options.audit_nodes = {"n2", "n3", "n4"};
+  Workload w = make(options);
+  EXPECT_EQ(w.checkers, (std::vector<std::string>{"twopc", "stats"}));
+  ASSERT_EQ(w.final_ops.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(w.final_ops[i].f, "audit");
+    EXPECT_EQ(w.final_ops[i].node, options.audit_nodes[i]);
+  }
+}
+
+TEST(BankWorkload, SameSeedGivesTheSameOps) {
+  Workload a = make(bank_options(8, 3)), b = make(bank_options(8, 3));
+  EXPECT_EQ(run(*a.generator, 5, 1000), run(*b.generator, 5, 1000));
 }
 
 }  // namespace
