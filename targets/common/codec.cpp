@@ -111,6 +111,18 @@ bool Decoder::get_string(std::string& s) {
   return true;
 }
 
+bool Decoder::get_count(uint64_t& n) {
+  const size_t start = pos_;
+  uint64_t count = 0;
+  if (!get_varint(count, std::numeric_limits<uint64_t>::max(), "count")) return false;
+  if (count > remaining()) {
+    pos_ = start;
+    return fail("count beyond the input", start);
+  }
+  n = count;
+  return true;
+}
+
 base::Status Decoder::status() const {
   if (!ok()) return base::Error{error_};
   return base::ok_status();
@@ -123,6 +135,12 @@ base::Status Decoder::finish() const {
                        std::to_string(pos_)};
   }
   return base::ok_status();
+}
+
+base::Error Decoder::error(std::string_view what) const {
+  auto status = finish();
+  return base::Error{std::string(what) + ": " +
+                     (status ? std::string("invalid field value") : status.error().message)};
 }
 
 }  // namespace faultline::targets::common

@@ -59,6 +59,9 @@ class Decoder {
   bool get_bytes(std::string& b) { return get_string(b); }
   // A view into the input (no copy).
   bool get_bytes_view(std::string_view& b);
+  // The number of elements that follow, each at least one byte long: a count larger
+  // than the bytes left fails, so garbage cannot make a reader allocate gigabytes.
+  bool get_count(uint64_t& n);
 
   bool ok() const { return error_.empty(); }
   size_t remaining() const { return in_.size() - pos_; }
@@ -67,6 +70,10 @@ class Decoder {
   base::Status status() const;
   // status(), and also an error if bytes are left over: a message must be read whole.
   base::Status finish() const;
+  // The Error of a `what` that did not decode: "<what>: <finish()'s error>", or
+  // "<what>: invalid field value" when the bytes were fine but a value was not (an
+  // unknown enum, say).
+  base::Error error(std::string_view what) const;
 
  private:
   bool get_varint(uint64_t& v, uint64_t max, const char* what);

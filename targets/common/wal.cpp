@@ -229,4 +229,11 @@ base::Status Wal::remove_segments_before(uint64_t seq) {
   return base::ok_status();
 }
 
+std::string describe(const WalRecovery& recovery) {
+  std::string out = std::to_string(recovery.records) + " WAL records in " +
+                    std::to_string(recovery.segments) + " segments";
+  if (recovery.truncated_bytes != 0) out += " (torn tail: " + recovery.truncated_reason + ")";
+  return out;
+}
+
 }  // namespace faultline::targets::common

@@ -34,6 +34,10 @@ struct WalRecovery {
   std::string truncated_reason;  // "torn record at byte 120 of wal-...log", or empty
 };
 
+// "120 WAL records in 2 segments", and " (torn tail: <reason>)" when the end of the
+// last segment was cut: a server's recovery log line says it.
+std::string describe(const WalRecovery& recovery);
+
 class Wal {
  public:
   using ReplayFn = std::function<void(std::string_view record)>;

@@ -193,5 +193,39 @@ TEST(Codec, BytesViewPointsIntoTheInput) {
   EXPECT_EQ(view.data(), msg.data() + 1);
 }
 
+// A count of elements can never promise more elements than there are bytes left, so a
+// garbage count cannot make a reader allocate gigabytes.
+TEST(Codec, CountBeyondTheInputIsAStickyError) {
+  Encoder e;
+  e.put_u64(3);
+  e.put_u8(1);
+  e.put_u8(2);
+  e.put_u8(3);
+  Decoder ok(e.bytes());
+  uint64_t n = 0;
+  ASSERT_TRUE(ok.get_count(n));
+  EXPECT_EQ(n, 3u);
+
+  Encoder big;
+  big.put_u64(1000);
+  big.put_u8(1);
+  Decoder d(big.bytes());
+  n = 7;
+  EXPECT_FALSE(d.get_count(n));
+  EXPECT_EQ(n, 7u) << "output untouched";
+  uint8_t v = 0;
+  EXPECT_FALSE(d.get_u8(v));
+  EXPECT_EQ(d.error("thing").message, "thing: count beyond the input at byte 0");
+}
+
+TEST(Codec, ErrorOfAWellFormedMessageNamesAnInvalidValue) {
+  Encoder e;
+  e.put_u8(9);
+  Decoder d(e.bytes());
+  uint8_t v = 0;
+  ASSERT_TRUE(d.get_u8(v));
+  EXPECT_EQ(d.error("thing").message, "thing: invalid field value");
+}
+
 }  // namespace
 }  // namespace faultline::targets::common

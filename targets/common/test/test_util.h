@@ -1,7 +1,8 @@
 #pragma once
-// Helpers shared by the targets/common tests: a temporary directory and a way to drive
-// an EventLoop until a condition holds (no sleeps: each iteration returns as soon as a
-// socket event arrives, and gives up after a bounded number of waits).
+// Helpers shared by the targets' tests: a temporary directory, a way to drive an
+// EventLoop until a condition holds (no sleeps: each iteration returns as soon as a
+// socket event arrives, and gives up after a bounded number of waits), and damaged
+// inputs for decoders.
 
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/random.h"
 #include "targets/common/event_loop.h"
 
 namespace faultline::targets::common::testing_util {
@@ -65,6 +67,25 @@ inline uint16_t unused_port(EventLoop& loop) {
   EXPECT_TRUE(listener.ok());
   loop.close_listener(listener->id);
   return listener->port;
+}
+
+// Calls fn with `count` inputs a decoder must survive: alternately random garbage (up
+// to 64 bytes) and `good` with one byte replaced. A decoder may accept or reject each,
+// but must not crash or read past it (the ASan build checks that).
+inline void for_each_damaged(const std::string& good, uint64_t seed, int count,
+                             const std::function<void(const std::string&)>& fn) {
+  base::Random random(seed);
+  for (int i = 0; i < count; ++i) {
+    std::string bytes;
+    if (i % 2 == 0) {
+      bytes.resize(random.below(64));
+      for (auto& c : bytes) c = static_cast<char>(random.below(256));
+    } else {
+      bytes = good;
+      bytes[random.below(bytes.size())] = static_cast<char>(random.below(256));
+    }
+    fn(bytes);
+  }
 }
 
 }  // namespace faultline::targets::common::testing_util

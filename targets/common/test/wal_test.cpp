@@ -201,6 +201,8 @@ TEST(WalCrash, CorruptByteInTheLastRecordIsCutOff) {
     ASSERT_TRUE(opened.wal) << opened.error;
     EXPECT_EQ(opened.records, std::vector<std::string>{"good"}) << "byte " << at;
     EXPECT_EQ(opened.wal->recovery().truncated_bytes, 11u) << "byte " << at;
+    EXPECT_EQ(describe(opened.wal->recovery()).rfind("1 WAL records in 1 segments (torn tail: ", 0), 0u)
+        << describe(opened.wal->recovery());
   }
 }
 

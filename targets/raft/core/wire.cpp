@@ -29,13 +29,9 @@ bool get_entry(Decoder& d, Entry& entry) {
   return true;
 }
 
-// A count read from the input is bounded by the bytes left (each element takes at
-// least one byte), so garbage cannot make us allocate gigabytes.
-bool get_count(Decoder& d, uint64_t& n) { return d.get_u64(n) && n <= d.remaining(); }
-
 bool get_entries(Decoder& d, std::vector<Entry>& entries) {
   uint64_t n = 0;
-  if (!get_count(d, n)) return false;
+  if (!d.get_count(n)) return false;
   entries.resize(n);
   for (auto& entry : entries)
     if (!get_entry(d, entry)) return false;
@@ -53,7 +49,7 @@ void put_meta(Encoder& e, const SnapshotMeta& meta) {
 bool get_meta(Decoder& d, SnapshotMeta& meta) {
   uint64_t n = 0;
   if (!(d.get_u64(meta.index) && d.get_u64(meta.term) && d.get_u64(meta.prefix_hash) &&
-        get_count(d, n)))
+        d.get_count(n)))
     return false;
   meta.voters.resize(n);
   for (auto& voter : meta.voters)
@@ -68,12 +64,6 @@ void put_snapshot(Encoder& e, const Snapshot& snapshot) {
 
 bool get_snapshot(Decoder& d, Snapshot& snapshot) {
   return get_meta(d, snapshot.meta) && d.get_bytes(snapshot.data);
-}
-
-base::Error decode_error(const char* what, const Decoder& d) {
-  auto status = d.finish();
-  return base::Error{std::string(what) + ": " +
-                     (status ? std::string("invalid field value") : status.error().message)};
 }
 
 }  // namespace
@@ -112,7 +102,7 @@ base::Result<Message> decode_message(std::string_view bytes) {
     m.snapshot.emplace();
     ok = get_snapshot(d, *m.snapshot);
   }
-  if (!ok || !d.finish()) return decode_error("raft message", d);
+  if (!ok || !d.finish()) return d.error("raft message");
   m.type = static_cast<MessageType>(type);
   return m;
 }
@@ -130,7 +120,7 @@ base::Result<Snapshot> decode_snapshot_file(std::string_view bytes) {
   Snapshot snapshot;
   if (!d.get_u8(version) || version != kSnapshotFileVersion || !get_snapshot(d, snapshot) ||
       !d.finish())
-    return decode_error("raft snapshot file", d);
+    return d.error("raft snapshot file");
   return snapshot;
 }
 
@@ -164,7 +154,7 @@ DurableReplay::DurableReplay(std::optional<Snapshot> snapshot_file)
 base::Status DurableReplay::apply_record(std::string_view record) {
   Decoder d(record);
   uint8_t type = 0;
-  if (!d.get_u8(type)) return decode_error("raft WAL record", d);
+  if (!d.get_u8(type)) return d.error("raft WAL record");
   // Each record is applied exactly as raft::persist applies a Ready, so the replayed
   // image is the one the simulator's fake disk would hold.
   Ready part;
@@ -172,12 +162,12 @@ base::Status DurableReplay::apply_record(std::string_view record) {
     case WalRecordType::HardState: {
       HardState hs;
       if (!(d.get_u64(hs.term) && d.get_string(hs.voted_for) && d.get_u64(hs.commit)))
-        return decode_error("raft WAL hard state", d);
+        return d.error("raft WAL hard state");
       part.hard_state = std::move(hs);
       break;
     }
     case WalRecordType::Entries: {
-      if (!get_entries(d, part.entries)) return decode_error("raft WAL entries", d);
+      if (!get_entries(d, part.entries)) return d.error("raft WAL entries");
       for (size_t i = 1; i < part.entries.size(); ++i)
         if (part.entries[i].index != part.entries[i - 1].index + 1)
           return base::Error{"raft WAL entries: index " + std::to_string(part.entries[i].index) +
@@ -186,14 +176,14 @@ base::Status DurableReplay::apply_record(std::string_view record) {
     }
     case WalRecordType::SnapshotMarker: {
       Snapshot marker;  // data comes from the snapshot file in finish()
-      if (!get_meta(d, marker.meta)) return decode_error("raft WAL snapshot marker", d);
+      if (!get_meta(d, marker.meta)) return d.error("raft WAL snapshot marker");
       part.snapshot = std::move(marker);
       break;
     }
     default:
       return base::Error{"raft WAL record: unknown type " + std::to_string(type)};
   }
-  if (!d.finish()) return decode_error("raft WAL record", d);
+  if (!d.finish()) return d.error("raft WAL record");
   persist(disk_, part);
   ++records_;
   return base::ok_status();

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "base/random.h"
+#include "targets/common/test/test_util.h"
 
 namespace faultline::targets::raft {
 namespace {
@@ -72,22 +72,13 @@ TEST(RaftWire, UnknownMessageTypeIsAnError) {
 }
 
 TEST(RaftWire, GarbageAndFlippedBytesAreErrorsNotCrashes) {
-  base::Random random(42);
   const std::string good = encode_message(full_message());
-  for (int i = 0; i < 20000; ++i) {
-    std::string bytes;
-    if (i % 2 == 0) {
-      bytes.resize(random.below(64));
-      for (auto& c : bytes) c = static_cast<char>(random.below(256));
-    } else {
-      bytes = good;
-      bytes[random.below(bytes.size())] = static_cast<char>(random.below(256));
-    }
-    (void)decode_message(bytes);  // must not crash or over-read (ASan build)
+  common::testing_util::for_each_damaged(good, 42, 20000, [](const std::string& bytes) {
+    (void)decode_message(bytes);
     (void)decode_snapshot_file(bytes);
     DurableReplay replay(std::nullopt);
     (void)replay.apply_record(bytes);
-  }
+  });
 }
 
 TEST(RaftWire, SnapshotFileRoundTripsAndRejectsTruncation) {
