@@ -39,7 +39,8 @@ std::unique_ptr<Target> make_raft_target(control::Pool& pool, std::vector<contro
     return workloads::make_raft_client(addresses, node, client_id, timeout);
   };
   // Ready when a linearizable read goes through: a leader is elected and answers.
-  recipe.ready_op = {.f = "read", .key = history::Value("faultline-ready"), .value = nullptr};
+  recipe.ready_op.f = "read";
+  recipe.ready_op.key = history::Value("faultline-ready");
   recipe.leader = [addresses]() -> std::optional<std::string> {
     // A fresh client id per question: in log-read mode a read is a log entry, and the
     // servers would answer a repeated (client id, seq) from their de-duplication table.
