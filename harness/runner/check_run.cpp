@@ -8,7 +8,9 @@
 #include "checkers/linearizable/checker.h"
 #include "checkers/sets/set_checker.h"
 #include "checkers/stats/stats.h"
+#include "checkers/twopc/twopc_checker.h"
 #include "history/reader.h"
+#include "workloads/workload.h"
 
 namespace faultline::harness::runner {
 
@@ -77,6 +79,18 @@ base::Result<RunResults> check_history(const RunConfig& config,
             << " acknowledged adds, " << result->lost << " lost, " << result->phantom
             << " phantom, " << result->stale_reads << " stale reads, " << result->recovered
             << " recovered)\n";
+  }
+  if (config.workload == "bank") {
+    any = true;
+    checkers::twopc::TwoPcOptions options;
+    options.initial_total = static_cast<int64_t>(config.keys) * workloads::kBankInitialBalance;
+    auto result = checkers::twopc::check_twopc(history, options);
+    if (!result.ok()) return base::Error{result.error().message};
+    for (const auto& v : result->atomicity) anomaly_at(v.txn.index);
+    for (const auto& v : result->balances) anomaly_at(v.index);
+    out.json["twopc"] = checkers::twopc::to_json(*result);
+    out.verdict = checkers::combine(out.verdict, result->verdict);
+    summary << "twopc: " << checkers::twopc::describe(*result);
   }
   if (!any) return base::Error{"workload \"" + config.workload + "\" has no checkers"};
 
