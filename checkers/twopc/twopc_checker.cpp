@@ -111,9 +111,11 @@ std::string join(const std::vector<Account>& accounts) {
   return out;
 }
 
-struct Transfer {
+// A transaction a client asked for: a transfer, or a read that named its txn id.
+struct ClientTxn {
+  bool read = false;
   ClientOutcome client = ClientOutcome::Unknown;
-  Value value;
+  Value value;  // the invoke's value
   int64_t index = -1;
   int64_t line = 0;
 };
@@ -124,12 +126,21 @@ struct Read {
   Balances balances;
 };
 
-// The transfers, reads and audits of a history, with invokes paired to completions.
+// The clients' transactions, reads and audits of a history, with invokes paired to
+// completions.
 struct Parsed {
-  std::map<TxnId, Transfer> transfers;
+  std::map<TxnId, ClientTxn> txns;
   std::vector<Read> reads;
   std::map<std::string, ParticipantAudit> audits;  // by node; the last audit counts
 };
+
+// The txn id in an invoke's value, if it has one.
+std::optional<TxnId> txn_of(const Op& invoke) {
+  if (!invoke.value.is_object() || !invoke.value.contains("txn")) return std::nullopt;
+  const Value& txn = invoke.value.at("txn");
+  if (!txn.is_number_integer() || txn.get<int64_t>() < 0) return std::nullopt;
+  return txn.get<int64_t>();
+}
 
 base::Result<Parsed> parse(const std::vector<Op>& history) {
   Parsed out;
@@ -142,17 +153,16 @@ base::Result<Parsed> parse(const std::vector<Op>& history) {
         return base::Error{at_line(op) + "process " + std::to_string(process) + " invoked \"" + op.f +
                            "\" while its op from line " + std::to_string(it->second->line) + " is still pending"};
       pending.emplace(process, &op);
-      if (op.f != "transfer") continue;
-      const Value* txn = op.value.is_object() && op.value.contains("txn") ? &op.value.at("txn") : nullptr;
-      if (!txn || !txn->is_number_integer() || txn->get<int64_t>() < 0)
+      if (op.f != "transfer" && op.f != "read") continue;
+      const auto txn = txn_of(op);
+      if (!txn) {
+        if (op.f == "read") continue;  // a read need not name its transaction
         return base::Error{at_line(op) + "a transfer needs a value {\"txn\": id, \"from\", \"to\", \"amount\"} with "
                                          "a non-negative integer id, got " + history::to_text(op.value)};
-      auto [it, inserted] = out.transfers.emplace(txn->get<int64_t>(), Transfer{});
-      if (!inserted)
-        return base::Error{at_line(op) + "transfer txn " + std::to_string(it->first) + " is invoked a second time"};
-      it->second.value = op.value;
-      it->second.index = op.index;
-      it->second.line = op.line;
+      }
+      auto [it, inserted] = out.txns.emplace(*txn, ClientTxn{});
+      if (!inserted) return base::Error{at_line(op) + "txn " + std::to_string(*txn) + " is invoked a second time"};
+      it->second = ClientTxn{op.f == "read", ClientOutcome::Unknown, op.value, op.index, op.line};
       continue;
     }
     auto it = pending.find(process);
@@ -166,14 +176,17 @@ base::Result<Parsed> parse(const std::vector<Op>& history) {
     if (invoke.f != op.f)
       return base::Error{at_line(op) + "completion \"" + op.f + "\" does not match the invoke \"" + invoke.f +
                          "\" of line " + std::to_string(invoke.line)};
-    if (op.f == "transfer") {
-      Transfer& t = out.transfers.at(invoke.value.at("txn").get<int64_t>());
-      t.client = op.type == OpType::Ok ? ClientOutcome::Committed
-                 : op.type == OpType::Fail ? ClientOutcome::Aborted
-                                           : ClientOutcome::Unknown;
-      t.index = op.index;
-      t.line = op.line;
-    } else if (op.f == "read" && op.type == OpType::Ok) {
+    if (op.f == "transfer" || op.f == "read") {
+      if (const auto txn = txn_of(invoke)) {
+        ClientTxn& t = out.txns.at(*txn);
+        t.client = op.type == OpType::Ok     ? ClientOutcome::Committed
+                   : op.type == OpType::Fail ? ClientOutcome::Aborted
+                                             : ClientOutcome::Unknown;
+        t.index = op.index;
+        t.line = op.line;
+      }
+    }
+    if (op.f == "read" && op.type == OpType::Ok) {
       auto balances = balances_from_json(op.value);
       if (!balances) return base::Error{at_line(op) + "an ok read's value: " + balances.error().message};
       out.reads.push_back(Read{op.index, op.line, std::move(*balances)});
@@ -190,10 +203,12 @@ base::Result<Parsed> parse(const std::vector<Op>& history) {
 std::string describe_txn(const TxnReport& r) {
   std::ostringstream s;
   s << "txn " << r.txn << " (";
-  if (r.transfer.is_object() && r.transfer.contains("from") && r.transfer.contains("to")) {
-    s << "transfer " << history::to_text(r.transfer.at("from")) << " -> " << history::to_text(r.transfer.at("to"));
-    if (r.transfer.contains("amount")) s << ", " << history::to_text(r.transfer.at("amount"));
+  if (r.f == "transfer" && r.value.contains("from") && r.value.contains("to")) {
+    s << "transfer " << history::to_text(r.value.at("from")) << " -> " << history::to_text(r.value.at("to"));
+    if (r.value.contains("amount")) s << ", " << history::to_text(r.value.at("amount"));
     s << "; ";
+  } else if (!r.f.empty()) {
+    s << r.f << "; ";
   }
   s << "client: " << to_string(r.client) << "):";
   if (r.participants.empty()) s << " no participant has it";
@@ -265,12 +280,13 @@ base::Result<TwoPcResult> check_twopc(const std::vector<Op>& history, const TwoP
   auto parsed = parse(history);
   if (!parsed) return base::Error{parsed.error().message};
   for (const auto& audit : options.audits) parsed->audits[audit.node] = audit;
-  const auto& transfers = parsed->transfers;
+  const auto& client_txns = parsed->txns;
   const auto& audits = parsed->audits;
 
   TwoPcResult result;
   result.reads = static_cast<int64_t>(parsed->reads.size());
-  for (const auto& [txn, t] : transfers) {
+  for (const auto& [txn, t] : client_txns) {
+    if (t.read) continue;
     ++result.transfers;
     if (t.client == ClientOutcome::Committed) ++result.committed;
     if (t.client == ClientOutcome::Aborted) ++result.aborted;
@@ -313,16 +329,17 @@ base::Result<TwoPcResult> check_twopc(const std::vector<Op>& history, const TwoP
   result.audited_txns = static_cast<int64_t>(entries.size());
   std::set<TxnId> txns;
   for (const auto& [txn, e] : entries) txns.insert(txn);
-  for (const auto& [txn, t] : transfers)
+  for (const auto& [txn, t] : client_txns)
     if (t.client == ClientOutcome::Committed || t.client == ClientOutcome::Aborted) txns.insert(txn);
   std::set<std::string> unaudited;
 
   for (TxnId txn : txns) {
     TxnReport report;
     report.txn = txn;
-    if (auto it = transfers.find(txn); it != transfers.end()) {
+    if (auto it = client_txns.find(txn); it != client_txns.end()) {
+      report.f = it->second.read ? "read" : "transfer";
       report.client = it->second.client;
-      report.transfer = it->second.value;
+      report.value = it->second.value;
       report.index = it->second.index;
       report.line = it->second.line;
     }
@@ -351,9 +368,11 @@ base::Result<TwoPcResult> check_twopc(const std::vector<Op>& history, const TwoP
       result.atomicity.push_back(AtomicityViolation{kind, report, describe_txn(report)});
     };
     if (committed && not_committed) violation(AtomicityViolation::Kind::MixedOutcome);
-    if (report.client == ClientOutcome::Committed && (not_committed || report.participants.empty()))
+    // (2) is about transfers: a read's outcome changes no balance.
+    const bool transfer = report.f == "transfer";
+    if (transfer && report.client == ClientOutcome::Committed && (not_committed || report.participants.empty()))
       violation(AtomicityViolation::Kind::AcknowledgedCommitNotCommitted);
-    if (report.client == ClientOutcome::Aborted && committed)
+    if (transfer && report.client == ClientOutcome::Aborted && committed)
       violation(AtomicityViolation::Kind::AcknowledgedAbortCommitted);
     if (prepared) result.blocked.push_back(Blocked{report, max_blocked});
     if (not_audited && (committed || report.client == ClientOutcome::Committed))
@@ -423,7 +442,7 @@ base::Result<TwoPcResult> check_twopc(const std::vector<Op>& history, const TwoP
     result.verdict = Verdict::Invalid;
   } else if (!unknown_because.empty()) {
     result.verdict = Verdict::Unknown;
-  } else if (transfers.empty() && parsed->reads.empty() && audits.empty()) {
+  } else if (client_txns.empty() && parsed->reads.empty() && audits.empty()) {
     result.verdict = Verdict::Unknown;
     unknown_because.push_back("the history holds no transfer, read or audit");
   }
@@ -437,9 +456,9 @@ Value report_json(const TxnReport& r) {
   Value participants = Value::array();
   for (const auto& p : r.participants)
     participants.push_back({{"node", p.node}, {"outcome", std::string(to_string(p.outcome))}, {"blocked_ms", p.blocked_ms}});
-  return {{"txn", r.txn},       {"client", std::string(to_string(r.client))},
-          {"transfer", r.transfer}, {"index", r.index},
-          {"line", r.line},     {"participants", std::move(participants)}};
+  return {{"txn", r.txn},   {"f", r.f},       {"client", std::string(to_string(r.client))},
+          {"value", r.value}, {"index", r.index}, {"line", r.line},
+          {"participants", std::move(participants)}};
 }
 
 template <class T, class F>

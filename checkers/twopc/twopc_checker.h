@@ -26,7 +26,9 @@
 //             "txn" is the id the client gave the transaction (unique, a non-negative
 //             integer); it names the transaction in the audits.
 //   read      an ok read's value is every balance of one snapshot: {"0": 100, "1": 97, ...}
-//             (account -> integer balance). fail and info reads are ignored.
+//             (account -> integer balance). fail and info reads are ignored. The invoke's
+//             value may name the read's transaction, {"txn": 18}, so that reports can
+//             say what its client saw.
 //   audit     an ok op whose value is one participant's audit (below); audits can also be
 //             passed in TwoPcOptions. The last audit of a node counts.
 // Audit (one per participant, taken after the final heal and recovery):
@@ -102,9 +104,10 @@ struct ParticipantOutcome {
 // Everything known about one transaction, for a violation or a blocked report.
 struct TxnReport {
   TxnId txn = 0;
+  std::string f;            // "transfer", "read", or empty: not in the history
   ClientOutcome client = ClientOutcome::NotInHistory;
-  history::Value transfer;  // the transfer's op value, or null (a read, or not in the history)
-  int64_t index = -1;       // the transfer's completion (else invoke) index in the history, or -1
+  history::Value value;     // the invoke's value, or null
+  int64_t index = -1;       // the op's completion (else invoke) index in the history, or -1
   int64_t line = 0;         // its line, or 0
   std::vector<ParticipantOutcome> participants;  // in node order
 };
@@ -160,7 +163,7 @@ struct TwoPcResult {
   static constexpr size_t kMaxLongest = 10;
 };
 
-// Errors (a transfer without an integer "txn", two transfers with one id, a read whose ok
+// Errors (a transfer without an integer "txn", two transactions with one id, a read whose ok
 // value is not an object of integers, a malformed audit, an account in two audits, a
 // process that invokes while its op is pending, a completion whose f differs from its
 // invoke's) name the line or the node.

@@ -124,6 +124,21 @@ TEST(TwoPcChecker, CommittedOnOneParticipantAndMissingOnAnotherIsMixedOutcome) {
   EXPECT_EQ(r.atomicity[0].description, "txn 1 (transfer 0 -> 1, 30; client: committed): n2 missing, n3 committed");
 }
 
+TEST(TwoPcChecker, ReadAllWithMixedOutcomeIsNamedByItsTxnId) {
+  // A read changes no balance, but one outcome per transaction holds for it too; its
+  // acknowledged outcome alone is not rule (2).
+  HistoryBuilder h;
+  h.invoke(1, "read", Value{{"txn", 5}}).ok(1, balances(100, 100, 100, 100));
+  const TwoPcResult r = check(h, {audit("n2", {{5, entry(TxnState::Committed)}}, {{"0", 100}, {"2", 100}}),
+                                  audit("n3", {{5, entry(TxnState::Aborted)}}, {{"1", 100}, {"3", 100}})});
+  EXPECT_EQ(r.verdict, Verdict::Invalid);
+  ASSERT_EQ(r.atomicity.size(), 1u);
+  EXPECT_EQ(r.atomicity[0].kind, AtomicityViolation::Kind::MixedOutcome);
+  EXPECT_EQ(r.atomicity[0].description, "txn 5 (read; client: committed): n2 committed, n3 aborted");
+  EXPECT_EQ(r.transfers, 0);
+  EXPECT_EQ(r.reads, 1);
+}
+
 TEST(TwoPcChecker, AcknowledgedCommitAbortedEverywhereIsInvalid) {
   HistoryBuilder h;
   h.invoke(1, "transfer", transfer(1, 0, 1, 30)).ok(1);
@@ -288,7 +303,7 @@ TEST(TwoPcChecker, TwoTransfersWithOneTxnIdAreAnError) {
   h.invoke(1, "transfer", transfer(1, 0, 1, 30)).ok(1).invoke(1, "transfer", transfer(1, 1, 0, 30)).ok(1);
   auto r = check_twopc(h.ops(), {});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "line 3: transfer txn 1 is invoked a second time");
+  EXPECT_EQ(r.error().message, "line 3: txn 1 is invoked a second time");
 }
 
 TEST(TwoPcChecker, EmptyHistoryIsUnknown) {
