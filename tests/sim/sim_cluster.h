@@ -98,6 +98,53 @@ class SimDisk final : public T::Storage {
   std::vector<typename T::Ready> buffer_;
 };
 
+// Kill -9 and restart as every simulator here draws them: a crashed node is down on the
+// network and comes back at once (1-5 ms, a supervisor restarting it) or after a while
+// (50-400 ms).
+class RestartSchedule {
+ public:
+  template <class M>
+  void crashed(const NodeId& id, SimTime now, base::Random& random, targets::sim::Network<M>& network) {
+    network.set_down(id, true);
+    restart_at_[id] = now + (random.chance(0.3) ? random.between(1, 5) : random.between(50, 400));
+  }
+  // Every node due by `now` is up on the network again, then start(id) runs.
+  template <class M, class Start>
+  void restart_due(SimTime now, targets::sim::Network<M>& network, Start&& start) {
+    for (auto it = restart_at_.begin(); it != restart_at_.end();) {
+      if (it->second > now) {
+        ++it;
+        continue;
+      }
+      network.set_down(it->first, false);
+      start(it->first);
+      it = restart_at_.erase(it);
+    }
+  }
+  // Every crashed node is due at `now` (the final heal).
+  void all_due(SimTime now) {
+    for (auto& [id, at] : restart_at_) at = now;
+  }
+
+ private:
+  std::map<NodeId, SimTime> restart_at_;
+};
+
+// `ids` in a random order (Fisher-Yates, drawing from `random`).
+inline std::vector<NodeId> shuffled(std::vector<NodeId> ids, base::Random& random) {
+  for (size_t i = ids.size(); i > 1; --i) std::swap(ids[i - 1], ids[random.below(i)]);
+  return ids;
+}
+
+// Heals, then cuts the first half of `order` from the rest.
+template <class M>
+void split_halves(targets::sim::Network<M>& network, const std::vector<NodeId>& order) {
+  network.heal();
+  const size_t half = order.size() / 2;
+  for (size_t a = 0; a < half; ++a)
+    for (size_t b = half; b < order.size(); ++b) network.cut(order[a], order[b]);
+}
+
 struct Client {
   int64_t process = 0;
   uint64_t client_id = 0;
@@ -197,30 +244,20 @@ class SimCluster {
     if (!nodes_[id]) return;
     nodes_[id].reset();
     disks_[id].crash();
-    network_.set_down(id, true);
     ++result_.crashes;
-    // Sometimes at once (kill -9 and restart), sometimes after a while.
-    restart_at_[id] = now_ + (random_.chance(0.3) ? random_.between(1, 5) : random_.between(50, 400));
+    restarts_.crashed(id, now_, random_, network_);
     mix(0xc0ffee ^ std::hash<std::string>{}(id));
   }
 
   void restart_due() {
-    for (auto it = restart_at_.begin(); it != restart_at_.end();) {
-      if (it->second > now_) {
-        ++it;
-        continue;
-      }
-      network_.set_down(it->first, false);
-      start(it->first);
-      it = restart_at_.erase(it);
-    }
+    restarts_.restart_due(now_, network_, [&](const NodeId& id) { start(id); });
   }
 
   void heal_all() {
     network_.heal();
     strobes_.clear();
     for (auto& [id, skew] : skew_) skew = 0;
-    for (auto& [id, at] : restart_at_) at = now_;
+    restarts_.all_due(now_);
     restart_due();
   }
 
@@ -233,16 +270,11 @@ class SimCluster {
     kinds.push_back(6);  // heal
     const int kind = kinds[random_.below(kinds.size())];
     mix(0xfa17 + static_cast<uint64_t>(kind));
-    std::vector<NodeId> shuffled = ids_;
-    for (size_t i = shuffled.size(); i > 1; --i) std::swap(shuffled[i - 1], shuffled[random_.below(i)]);
+    std::vector<NodeId> shuffled = sim::shuffled(ids_, random_);
     switch (kind) {
-      case 0: {  // halves
-        network_.heal();
-        const size_t half = shuffled.size() / 2;
-        for (size_t a = 0; a < half; ++a)
-          for (size_t b = half; b < shuffled.size(); ++b) network_.cut(shuffled[a], shuffled[b]);
+      case 0:  // halves
+        split_halves(network_, shuffled);
         break;
-      }
       case 1:  // isolate one node
         network_.heal();
         network_.isolate(shuffled[0], ids_);
@@ -469,7 +501,7 @@ class SimCluster {
   std::map<NodeId, Strobe> strobes_;
   std::map<NodeId, SimTime> phase_;
   std::map<NodeId, int64_t> ticks_;
-  std::map<NodeId, SimTime> restart_at_;
+  RestartSchedule restarts_;
   std::vector<Client> clients_;
   int64_t next_process_ = 0;
   typename T::Safety safety_;
@@ -489,12 +521,12 @@ inline std::string describe(uint64_t seed, const SimResult& r) {
 
 // For the planted-bug tests: some seed among the first `limit` (run with `run`) breaks
 // what the bug should break (`broken`). Prints the first such seed; fails the test if
-// there is none.
+// there is none. Any target's result type works that has a describe(seed, result).
 template <class Options, class Run, class Broken>
 void expect_some_seed_breaks(Options options, uint64_t limit, Run run, Broken broken) {
   for (uint64_t seed = 1; seed <= limit; ++seed) {
     options.seed = seed;
-    const SimResult r = run(options);
+    const auto r = run(options);
     if (broken(r)) {
       std::cout << describe(seed, r) << "\n";
       return;
