@@ -7,7 +7,6 @@
 namespace faultline::harness::runner {
 
 namespace {
-const std::vector<std::string> kWorkloads = {"register", "set"};
 
 std::string joined(const std::vector<std::string>& words) {
   std::string out;
@@ -31,8 +30,9 @@ base::Status validate(const RunConfig& c) {
   for (const auto& bug : c.bugs)
     if (std::find(kind->bugs.begin(), kind->bugs.end(), bug) == kind->bugs.end())
       return bad("--bug: " + c.target + " has no planted bug \"" + bug + "\" (known: " + joined(kind->bugs) + ")");
-  if (std::find(kWorkloads.begin(), kWorkloads.end(), c.workload) == kWorkloads.end())
-    return bad("--workload: unknown workload \"" + c.workload + "\" (known: register, set)");
+  if (std::find(kind->workloads.begin(), kind->workloads.end(), c.workload) == kind->workloads.end())
+    return bad("--workload: unknown workload \"" + c.workload + "\" for " + c.target + " (known: " +
+               joined(kind->workloads) + ")");
   if (c.keys < 1) return bad("--keys must be at least 1");
   if (c.time_limit_s <= 0) return bad("--time-limit must be > 0 seconds");
   if (c.concurrency < 1) return bad("--concurrency must be at least 1");

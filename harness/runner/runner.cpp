@@ -209,6 +209,13 @@ TestOutcome TestRun::run() {
     const std::unique_ptr<Target> target_owner = kind.make(pool, nodes, config_);
     Target& target = *target_owner;
     const bool reached = error.empty();  // teardown only where setup could have run
+    if (config_.workload == "bank") {
+      // The bank's accounts live on the target's shards; each is audited at the end.
+      workload_options.audit_nodes = target.shard_nodes();
+      workload_options.shards = static_cast<int>(workload_options.audit_nodes.size());
+      workload = workloads::make_workload(workload_options);
+      if (!workload.ok()) note_error("--workload: " + workload.error().message);
+    }
     if (error.empty()) {
       log("setting up " + kind.name + " on " + std::to_string(nodes.size()) + " nodes");
       if (auto s = target.setup(30'000); !s.ok()) note_error(s.error().message);

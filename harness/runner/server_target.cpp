@@ -61,6 +61,13 @@ std::optional<std::string> ServerTarget::leader() const {
   return recipe_.leader();
 }
 
+std::vector<std::string> ServerTarget::shard_nodes() const {
+  if (!recipe_.shard_nodes.empty()) return recipe_.shard_nodes;
+  std::vector<std::string> names;
+  for (const auto& node : nodes_) names.push_back(node.name);
+  return names;
+}
+
 base::Status ServerTarget::on_all(const std::string& what,
                                   const std::function<base::Status(size_t index)>& step) {
   std::vector<std::string> names;

@@ -42,6 +42,8 @@ struct ServerRecipe {
   workloads::OpSpec ready_op;
   // The current leader; empty function: the target has none.
   std::function<std::optional<std::string>()> leader;
+  // Target::shard_nodes(); empty: every node.
+  std::vector<std::string> shard_nodes;
 };
 
 class ServerTarget : public Target {
@@ -54,6 +56,7 @@ class ServerTarget : public Target {
   std::unique_ptr<workloads::Client> client(const std::string& node, uint64_t client_id,
                                             std::chrono::milliseconds timeout) const override;
   std::optional<std::string> leader() const override;
+  std::vector<std::string> shard_nodes() const override;
 
   // The sh line that starts node `index` in the background, appending to its log (and,
   // for servers that do not, writing the pidfile). Exposed for its unit test.

@@ -44,6 +44,10 @@ class Target {
   // The node that currently leads, or nullopt (none, unknown, or a leaderless target).
   // Called from the nemesis thread.
   virtual std::optional<std::string> leader() const = 0;
+  // The nodes that hold a shard of the data, in shard order (a sharded target's
+  // participants; a replicated store: every node). The bank workload spreads its
+  // accounts over them and audits each at the end.
+  virtual std::vector<std::string> shard_nodes() const = 0;
 };
 
 // Where the local build keeps a target's server binary: --target-binary, else the
@@ -54,6 +58,7 @@ struct TargetKind {
   std::string name;                     // --target
   std::vector<std::string> read_modes;  // accepted --read-mode values; the first is the default
   std::vector<std::string> bugs;        // accepted --bug values
+  std::vector<std::string> workloads = {"register", "set"};  // accepted --workload values
   // The server binary the harness uploads ("faultline-raft"), or empty when the nodes
   // have it already (a packaged server).
   std::string binary;
