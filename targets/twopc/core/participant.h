@@ -140,12 +140,15 @@ class Participant {
 
 using ParticipantStorage = common::Storage<ParticipantReady>;
 
-// Runs one Ready in durability order (targets/common/shell.h). The planted
-// VoteBeforePersist skips the sync: the vote leaves while "prepared" is only buffered.
+// Whether the participant's shell skips the sync before sending: only with the planted
+// VoteBeforePersist, whose vote then leaves while "prepared" is only buffered (the
+// shell's periodic flush writes it later). The simulator and the server both ask here.
+inline bool skips_sync(const Participant& node) { return node.config().bugs.count(Bug::VoteBeforePersist) != 0; }
+
+// Runs one Ready in durability order (targets/common/shell.h).
 template <class SendFn>
 bool run_ready(Participant& node, ParticipantStorage& storage, SendFn&& send) {
-  return common::run_ready(node, storage, node.config().bugs.count(Bug::VoteBeforePersist) != 0,
-                           std::forward<SendFn>(send));
+  return common::run_ready(node, storage, skips_sync(node), std::forward<SendFn>(send));
 }
 
 }  // namespace faultline::targets::twopc
