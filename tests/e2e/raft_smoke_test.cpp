@@ -6,23 +6,17 @@
 // fixture kills them and removes the temp dirs also when the test fails.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "targets/raft/client/client.h"
+#include "tests/e2e/local_nodes.h"
 
 namespace faultline::tests {
 namespace {
@@ -37,106 +31,12 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kNodes = 3;
 
-// Ports the kernel hands out for port 0; all held open until every one is picked, so
-// they differ. Another process could take one before a node binds it (rare).
-std::vector<uint16_t> free_ports(int n) {
-  std::vector<int> fds;
-  std::vector<uint16_t> ports;
-  for (int i = 0; i < n; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) ::close(fd);
-  return ports;
-}
-
 class RaftSmoke : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/faultline-raft-smoke-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    const auto ports = free_ports(2 * kNodes);
-    std::string peers;
-    for (int i = 0; i < kNodes; ++i) {
-      const std::string name = "n" + std::to_string(i + 1);
-      names_.push_back(name);
-      peer_ports_.push_back(ports[2 * i]);
-      client_ports_.push_back(ports[2 * i + 1]);
-      if (!peers.empty()) peers += ",";
-      peers += name + "=127.0.0.1:" + std::to_string(ports[2 * i]);
-      clients_[name] = "127.0.0.1:" + std::to_string(ports[2 * i + 1]);
-    }
-    peers_ = peers;
-    pids_.assign(kNodes, -1);
-  }
-
-  void TearDown() override {
-    for (int i = 0; i < kNodes; ++i) kill9(i);
-    if (HasFailure()) {
-      for (int i = 0; i < kNodes; ++i) {
-        std::ifstream log(root_ / (names_[i] + ".log"));
-        std::cerr << "---- " << names_[i] << ".log ----\n" << log.rdbuf() << "\n";
-      }
-    }
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-
-  void start(int i) {
-    ASSERT_EQ(pids_[i], -1);
-    std::vector<std::string> args = {
-        FAULTLINE_RAFT_BIN,
-        "--id", names_[i],
-        "--peers", peers_,
-        "--client-port", std::to_string(client_ports_[i]),
-        "--data-dir", (root_ / names_[i]).string(),
-        "--pidfile", pidfile(i).string()};
-    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-    const std::string log = (root_ / (names_[i] + ".log")).string();
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      std::FILE* out = std::freopen(log.c_str(), "a", stderr);
-      if (out) ::dup2(::fileno(stderr), STDOUT_FILENO);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      std::_Exit(127);
-    }
-    pids_[i] = pid;
-  }
-
-  void kill9(int i) {
-    if (pids_[i] <= 0) return;
-    ::kill(pids_[i], SIGKILL);
-    ::waitpid(pids_[i], nullptr, 0);
-    pids_[i] = -1;
-  }
-
-  // SIGTERM and wait: the clean exit path. Returns the exit status.
-  int terminate(int i) {
-    ::kill(pids_[i], SIGTERM);
-    int status = 0;
-    ::waitpid(pids_[i], &status, 0);
-    pids_[i] = -1;
-    return status;
-  }
-
-  fs::path pidfile(int i) const { return root_ / (names_[i] + ".pid"); }
-  int index_of(const std::string& name) const {
-    for (int i = 0; i < kNodes; ++i)
-      if (names_[i] == name) return i;
-    return -1;
-  }
+  void start(int i) { nodes_.start(i, extra_args_); }
+  void kill9(int i) { nodes_.kill9(i); }
+  fs::path pidfile(int i) const { return nodes_.pidfile(i); }
+  int index_of(const std::string& name) const { return nodes_.index_of(name); }
 
   static Request put(std::string key, std::string value) {
     Request r;
@@ -184,12 +84,9 @@ class RaftSmoke : public ::testing::Test {
     std::cerr << "read back " << checked << " acknowledged puts\n";
   }
 
-  fs::path root_;
-  std::string peers_;
-  std::vector<std::string> names_;
-  std::vector<uint16_t> peer_ports_, client_ports_;
-  std::map<targets::raft::NodeId, std::string> clients_;
-  std::vector<pid_t> pids_;
+  LocalNodes nodes_{FAULTLINE_RAFT_BIN, kNodes, "raft-smoke"};
+  const std::map<std::string, std::string>& clients_ = nodes_.clients();
+  const std::vector<std::string>& names_ = nodes_.names();
   std::map<std::string, std::string> acked_;
   std::vector<std::string> extra_args_;  // more flags for every node
   std::chrono::milliseconds write_for_{1500};  // the concurrent-writers phase
@@ -256,8 +153,8 @@ void RaftSmoke::leader_kill_scenario() {
 
   // 5. SIGTERM is a clean exit: status 0 and the pidfile removed.
   for (int i = 0; i < kNodes; ++i) {
-    if (pids_[i] <= 0) continue;
-    const int status = terminate(i);
+    if (!nodes_.running(i)) continue;
+    const int status = nodes_.terminate(i);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << names_[i] << " status " << status;
     EXPECT_FALSE(fs::exists(pidfile(i))) << names_[i];
   }
@@ -275,8 +172,8 @@ TEST_F(RaftSmoke, WithFrequentSnapshotsRestartsRecoverFromSnapshotAndWal) {
   leader_kill_scenario();
   size_t segments = 0;
   for (const auto& name : names_) {
-    EXPECT_TRUE(fs::exists(root_ / name / "snapshot")) << name;
-    for (const auto& file : fs::directory_iterator(root_ / name / "wal")) {
+    EXPECT_TRUE(fs::exists(nodes_.root() / name / "snapshot")) << name;
+    for (const auto& file : fs::directory_iterator(nodes_.root() / name / "wal")) {
       (void)file;
       ++segments;
     }
