@@ -42,7 +42,7 @@ void persist(Durable& disk, const Ready& ready) {
 Zab::Zab(Config config, const Durable& disk)
     : config_(std::move(config)), hs_(disk.hard_state), history_(disk.history) {
   FL_CHECK(std::count(config_.voters.begin(), config_.voters.end(), config_.id) == 1);
-  look();
+  look("started");
 }
 
 bool Zab::broadcasting() const {
@@ -86,7 +86,8 @@ void Zab::notify_all() {
     if (peer != config_.id) notify(peer);
 }
 
-void Zab::look() {
+void Zab::look(const char* why) {
+  looked_because_ = why;
   state_ = ServerState::Looking;
   leader_.clear();
   synced_ = false;
@@ -200,7 +201,7 @@ void Zab::on_leader_message(const Message& m) {
   switch (m.type) {
     case MessageType::NewEpoch: {
       if (m.epoch < hs_.accepted_epoch) {  // a stale leader
-        look();
+        look("a leader of a stale epoch");
         return;
       }
       if (m.epoch > hs_.accepted_epoch) {
@@ -240,7 +241,7 @@ void Zab::on_leader_message(const Message& m) {
                                                              : epoch_of(txn.zxid) > epoch_of(last) &&
                                                                    counter_of(txn.zxid) == 1;
       if (!next) {  // something was lost on the way: resynchronise
-        look();
+        look("a gap in the proposals");
         return;
       }
       append(txn);
@@ -251,7 +252,7 @@ void Zab::on_leader_message(const Message& m) {
     case MessageType::Ping: {
       if (!synced_) return;
       if (m.zxid > last_zxid()) {  // committed transactions this server lacks
-        look();
+        look("a commit point beyond its history");
         return;
       }
       commit_to(m.zxid);
@@ -350,7 +351,7 @@ void Zab::on_follower_message(const Message& m) {
       // A follower whose history is more recent than ours: we must not lead (Zab's
       // leader takes the most recent history of the quorum; ZooKeeper gives up).
       if (std::make_tuple(m.current_epoch, m.zxid) > std::make_tuple(previous_current_epoch_, last_zxid())) {
-        look();
+        look("a follower with a more recent history");
         return;
       }
       acked_[m.from] = m.zxid;
@@ -452,7 +453,7 @@ void Zab::tick() {
       return;
     case ServerState::Following:
       if (++silent_ticks_ > config_.timeout_ticks) {
-        look();
+        look("the leader fell silent");
         return;
       }
       if (!epoch_acked_ && silent_ticks_ % config_.notify_ticks == 0) send_follower_info();
@@ -465,7 +466,7 @@ void Zab::tick() {
         if (++silence <= config_.timeout_ticks) ++heard;
       }
       if (heard < quorum() && ++elapsed_ > config_.timeout_ticks) {
-        look();  // no quorum: stop leading
+        look("no quorum of followers heard");  // stop leading
         return;
       }
       if (heard >= quorum()) elapsed_ = 0;

@@ -84,6 +84,8 @@ class Zab {
   Zxid delivered_zxid() const { return delivered_zxid_; }
   Epoch leader_epoch() const { return new_epoch_; }
   const Config& config() const { return config_; }
+  // Why this server last went LOOKING ("the leader fell silent", ...), for logs.
+  std::string_view looked_because() const { return looked_because_; }
 
  private:
   size_t quorum() const { return config_.voters.size() / 2 + 1; }
@@ -94,7 +96,7 @@ class Zab {
   Message reply(const Message& m, MessageType type, Zxid zxid) const;
   void notify(const NodeId& to);
   void notify_all();
-  void look();
+  void look(const char* why);
   void decide(const NodeId& leader);
   void follow(const NodeId& leader);
   void lead();
@@ -158,6 +160,7 @@ class Zab {
   bool ready_handed_out_ = false;
 
   std::string violation_;
+  const char* looked_because_ = "started";
 };
 
 }  // namespace faultline::targets::zab

@@ -38,12 +38,20 @@ void ZabNode::request(const Request& request) {
       replies_.push_back(state_.read(request));  // this replica, however far behind
       return;
     }
-    const uint64_t context = next_context_++;
-    if (!zab_.request_sync(context)) {
-      reply_status(request, ReplyStatus::NotLeader);
-      return;
+    // Reads that arrive before the next ready() share one marker, as Raft's read-index
+    // rounds are shared. Still linearizable: a write acknowledged before any of them
+    // arrived was committed in an earlier Ready, so it precedes the marker, which a
+    // follower's request reaches the leader only after, and which a leader orders
+    // after everything it has proposed.
+    if (!open_sync_) {
+      const uint64_t context = next_context_++;
+      if (!zab_.request_sync(context)) {
+        reply_status(request, ReplyStatus::NotLeader);
+        return;
+      }
+      open_sync_ = context;
     }
-    pending_syncs_.emplace(context, request);
+    pending_syncs_.emplace(*open_sync_, request);
     return;
   }
   if (auto cached = state_.cached(request)) {
@@ -65,10 +73,9 @@ void ZabNode::apply(const Ready& ready) {
       const auto newline = txn.data.find('\n');
       if (newline == std::string::npos || txn.data.substr(0, newline) != zab_.id()) continue;
       const uint64_t context = std::stoull(txn.data.substr(newline + 1));
-      auto it = pending_syncs_.find(context);
-      if (it == pending_syncs_.end()) continue;
-      replies_.push_back(state_.read(it->second));
-      pending_syncs_.erase(it);
+      auto [first, last] = pending_syncs_.equal_range(context);
+      for (auto it = first; it != last; ++it) replies_.push_back(state_.read(it->second));
+      pending_syncs_.erase(first, last);
       continue;
     }
     auto request = common::decode_request(txn.data);
@@ -91,6 +98,12 @@ void ZabNode::fail_pending(ReplyStatus writes, ReplyStatus reads) {
   pending_writes_.clear();
   for (const auto& [context, request] : pending_syncs_) reply_status(request, reads);
   pending_syncs_.clear();
+}
+
+Ready ZabNode::ready() {
+  // The marker requested so far leaves with this Ready: later reads need a new one.
+  open_sync_.reset();
+  return zab_.ready();
 }
 
 void ZabNode::advance() {

@@ -4,7 +4,8 @@
 // client requests waiting on it. Writes go to the established leader (a follower answers
 // "not leader, try nK"); reads follow ZooKeeper: by default answered from this server's
 // own replica (sequentially consistent, not linearizable), or with ReadMode::Sync after a
-// sync marker through the leader comes back (linearizable). Driven like KvNode:
+// sync marker through the leader comes back (linearizable; reads that arrive together
+// share one marker). Driven like KvNode:
 // requests, messages and ticks in; ready() -> persist -> send -> apply(ready) ->
 // advance(); run_ready() does it in that order. Not thread-safe.
 
@@ -35,7 +36,7 @@ class ZabNode {
   void step(const Message& message) { zab_.step(message); }
   void tick() { zab_.tick(); }
 
-  Ready ready() { return zab_.ready(); }
+  Ready ready();
   void apply(const Ready& ready);
   void advance();
   std::vector<common::Reply> take_replies();
@@ -51,7 +52,9 @@ class ZabNode {
   ReadMode read_mode_;
   common::KvStateMachine state_;
   std::map<Zxid, common::Request> pending_writes_;  // proposed here, by zxid
-  std::map<uint64_t, common::Request> pending_syncs_;  // by context
+  std::multimap<uint64_t, common::Request> pending_syncs_;  // by marker context
+  // The marker requested since the last ready(), which reads arriving now can share.
+  std::optional<uint64_t> open_sync_;
   uint64_t next_context_;
   bool was_broadcasting_ = false;
   std::vector<common::Reply> replies_;

@@ -103,7 +103,10 @@ void ZabServer::log_state_change() {
                            << (last_leader_.empty() ? "?" : last_leader_)
                            << (last_broadcasting_ ? " broadcasting" : "") << " last zxid "
                            << zxid_text(zab.last_zxid()) << " delivered "
-                           << zxid_text(zab.delivered_zxid()));
+                           << zxid_text(zab.delivered_zxid())
+                           << (last_state_ == ServerState::Looking
+                                   ? " (" + std::string(zab.looked_because()) + ")"
+                                   : std::string()));
 }
 
 }  // namespace faultline::targets::zab::server
