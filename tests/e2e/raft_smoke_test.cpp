@@ -7,27 +7,21 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <thread>
 
 #include "targets/raft/client/client.h"
+#include "tests/e2e/acked_writes.h"
 #include "tests/e2e/local_nodes.h"
 
 namespace faultline::tests {
 namespace {
 
 namespace fs = std::filesystem;
-using targets::raft::OpKind;
-using targets::raft::Request;
-using targets::raft::client::Outcome;
-using targets::raft::client::OutcomeType;
 using targets::raft::client::RaftClient;
-using Clock = std::chrono::steady_clock;
 
 constexpr int kNodes = 3;
 
@@ -38,56 +32,10 @@ class RaftSmoke : public ::testing::Test {
   fs::path pidfile(int i) const { return nodes_.pidfile(i); }
   int index_of(const std::string& name) const { return nodes_.index_of(name); }
 
-  static Request put(std::string key, std::string value) {
-    Request r;
-    r.kind = OpKind::Put;
-    r.key = std::move(key);
-    r.value = std::move(value);
-    return r;
-  }
-  static Request get(std::string key) {
-    Request r;
-    r.kind = OpKind::Get;
-    r.key = std::move(key);
-    return r;
-  }
-
-  // Puts until one is acknowledged (a leader serves); returns the time it took.
-  double put_until_ok(RaftClient& client, const std::string& key, const std::string& value,
-                      std::chrono::seconds limit) {
-    const auto start = Clock::now();
-    while (Clock::now() - start < limit) {
-      Outcome outcome = client.call(put(key, value));
-      if (outcome.type == OutcomeType::Ok) {
-        acked_[key] = value;
-        return std::chrono::duration<double>(Clock::now() - start).count();
-      }
-    }
-    ADD_FAILURE() << "no put acknowledged within " << limit.count() << " s";
-    return -1;
-  }
-
-  // Every acknowledged put reads back with its value.
-  void expect_all_acked_readable(RaftClient& client) {
-    size_t checked = 0;
-    for (const auto& [key, value] : acked_) {
-      Outcome outcome;
-      for (int attempt = 0; attempt < 5; ++attempt) {
-        outcome = client.call(get(key));
-        if (outcome.type == OutcomeType::Ok) break;
-      }
-      ASSERT_EQ(outcome.type, OutcomeType::Ok) << "get " << key << ": " << outcome.error;
-      ASSERT_TRUE(outcome.reply.value.has_value()) << "acknowledged put of " << key << " lost";
-      ASSERT_EQ(*outcome.reply.value, value) << key;
-      ++checked;
-    }
-    std::cerr << "read back " << checked << " acknowledged puts\n";
-  }
-
   LocalNodes nodes_{FAULTLINE_RAFT_BIN, kNodes, "raft-smoke"};
   const std::map<std::string, std::string>& clients_ = nodes_.clients();
   const std::vector<std::string>& names_ = nodes_.names();
-  std::map<std::string, std::string> acked_;
+  AckedWrites acked_;
   std::vector<std::string> extra_args_;  // more flags for every node
   std::chrono::milliseconds write_for_{1500};  // the concurrent-writers phase
 
@@ -99,57 +47,40 @@ void RaftSmoke::leader_kill_scenario() {
   RaftClient client(clients_, 1, std::chrono::milliseconds(1000));
 
   // 1. A leader is elected: a put succeeds.
-  const double elect_s = put_until_ok(client, "first", "1", std::chrono::seconds(10));
+  const double elect_s = acked_.put_until_ok(client, "first", "1", std::chrono::seconds(10));
   ASSERT_GE(elect_s, 0);
   std::cerr << "first acknowledged put after " << elect_s * 1000 << " ms\n";
   for (int i = 0; i < kNodes; ++i) EXPECT_TRUE(fs::exists(pidfile(i))) << names_[i];
 
   // 2. Concurrent writers for a moment (throughput, and plenty to replicate).
   constexpr int kWriters = 8;
-  std::mutex mu;
-  std::atomic<int> infos{0};
-  std::vector<std::thread> writers;
-  const auto until = Clock::now() + write_for_;
-  for (int t = 0; t < kWriters; ++t) {
-    writers.emplace_back([&, t] {
-      RaftClient writer(clients_, 100 + t, std::chrono::milliseconds(1000));
-      for (int n = 0; Clock::now() < until; ++n) {
-        const std::string key = "w" + std::to_string(t) + "-" + std::to_string(n);
-        Outcome outcome = writer.call(put(key, std::to_string(n)));
-        if (outcome.type == OutcomeType::Info) ++infos;
-        if (outcome.type != OutcomeType::Ok) continue;
-        std::lock_guard lock(mu);
-        acked_[key] = std::to_string(n);
-      }
-    });
-  }
-  for (auto& w : writers) w.join();
+  const int infos = acked_.write_concurrently(clients_, kWriters, write_for_);
   std::cerr << acked_.size() << " puts acknowledged, " << (acked_.size() - 1) / (write_for_.count() / 1000.0)
             << " writes/s with " << kWriters << " sequential clients; " << infos << " info\n";
   ASSERT_GT(acked_.size(), 100u);
-  expect_all_acked_readable(client);
+  acked_.expect_all_readable(clients_, 4);
 
   // 3. kill -9 the leader; a new one serves, and nothing acknowledged is lost.
   const int leader = index_of(client.last_leader());
   ASSERT_GE(leader, 0);
   kill9(leader);
-  const double failover_s = put_until_ok(client, "after-kill", "2", std::chrono::seconds(10));
+  const double failover_s = acked_.put_until_ok(client, "after-kill", "2", std::chrono::seconds(10));
   ASSERT_GE(failover_s, 0);
   EXPECT_NE(client.last_leader(), names_[leader]);
   std::cerr << names_[leader] << " killed; new leader " << client.last_leader() << " after "
             << failover_s * 1000 << " ms\n";
-  expect_all_acked_readable(client);
+  acked_.expect_all_readable(clients_, 4);
 
   // 4. The killed node recovers from its data dir; then the cluster loses the new
   // leader, so the recovered node must be part of the majority that serves.
   start(leader);
-  ASSERT_GE(put_until_ok(client, "rejoined", "3", std::chrono::seconds(10)), 0);
+  ASSERT_GE(acked_.put_until_ok(client, "rejoined", "3", std::chrono::seconds(10)), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it catch up
   const int second = index_of(client.last_leader());
   ASSERT_GE(second, 0);
   kill9(second);
-  ASSERT_GE(put_until_ok(client, "after-second-kill", "4", std::chrono::seconds(10)), 0);
-  expect_all_acked_readable(client);
+  ASSERT_GE(acked_.put_until_ok(client, "after-second-kill", "4", std::chrono::seconds(10)), 0);
+  acked_.expect_all_readable(clients_, 4);
 
   // 5. SIGTERM is a clean exit: status 0 and the pidfile removed.
   for (int i = 0; i < kNodes; ++i) {
