@@ -39,6 +39,29 @@ void persist(Durable& disk, const Ready& ready) {
   disk.history.insert(disk.history.end(), ready.txns.begin(), ready.txns.end());
 }
 
+namespace {
+
+// ACK and COMMIT are cumulative — each speaks for everything up to its zxid (a follower
+// logs proposals in order, a leader commits a prefix) — so of those one Ready sends to
+// one server for one epoch only the last matters. Dropping the earlier ones leaves one
+// ACK per batch of proposals instead of one per proposal (a loaded follower logs many
+// per fsync), and the FIFO channel keeps every other message in its order.
+std::vector<Message> coalesce_cumulative(std::vector<Message> out) {
+  std::set<std::tuple<NodeId, MessageType, Epoch>> later;
+  std::vector<Message> kept;
+  kept.reserve(out.size());
+  for (size_t i = out.size(); i-- > 0;) {
+    const Message& m = out[i];
+    const bool cumulative = m.type == MessageType::Ack || m.type == MessageType::Commit;
+    if (cumulative && !later.emplace(m.to, m.type, m.epoch).second) continue;
+    kept.push_back(std::move(out[i]));
+  }
+  std::reverse(kept.begin(), kept.end());
+  return kept;
+}
+
+}  // namespace
+
 Zab::Zab(Config config, const Durable& disk)
     : config_(std::move(config)), hs_(disk.hard_state), history_(disk.history) {
   FL_CHECK(std::count(config_.voters.begin(), config_.voters.end(), config_.id) == 1);
@@ -547,7 +570,7 @@ Ready Zab::ready() {
   r.truncate_after = truncate_;
   if (unstable_from_ != SIZE_MAX)
     r.txns.assign(history_.begin() + static_cast<std::ptrdiff_t>(unstable_from_), history_.end());
-  r.messages = std::move(outbox_);
+  r.messages = coalesce_cumulative(std::move(outbox_));
   outbox_.clear();
   r.committed = std::move(to_deliver_);
   to_deliver_.clear();

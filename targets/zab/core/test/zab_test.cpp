@@ -138,6 +138,47 @@ TEST(ZabBroadcast, ProposalCommitsOnAQuorumAndDeliversInZxidOrderEverywhere) {
   }
 }
 
+// ACKs are cumulative: a follower that logs a batch of proposals in one Ready (one
+// fsync) acknowledges the batch with one ACK for its last zxid.
+TEST(ZabBroadcast, FollowerAcksABatchOfProposalsOnceForItsLastZxid) {
+  Config config;
+  config.id = "n2";
+  config.voters = {"n1", "n2", "n3"};
+  Zab follower(config, Durable{});
+  (void)follower.ready();
+  follower.advance();
+  auto from_n1 = [](MessageType type) {
+    Message m;
+    m.type = type;
+    m.from = "n1";
+    m.to = "n2";
+    m.epoch = 1;
+    return m;
+  };
+  Message leading = from_n1(MessageType::Notification);  // n1 leads epoch 0
+  leading.epoch = 0;
+  leading.state = ServerState::Leading;
+  leading.vote = Vote{"n1", 0, 0};
+  follower.step(leading);
+  follower.step(from_n1(MessageType::NewEpoch));
+  follower.step(from_n1(MessageType::NewLeader));
+  ASSERT_TRUE(follower.broadcasting());
+  (void)follower.ready();
+  follower.advance();
+  for (uint32_t c = 1; c <= 5; ++c) {
+    Message proposal = from_n1(MessageType::Proposal);
+    proposal.txns = {Txn{make_zxid(1, c), TxnType::Command, "c"}};
+    follower.step(proposal);
+  }
+  const Ready ready = follower.ready();
+  EXPECT_EQ(ready.txns.size(), 5u);
+  std::vector<Zxid> acks;
+  for (const Message& m : ready.messages)
+    if (m.type == MessageType::Ack) acks.push_back(m.zxid);
+  EXPECT_EQ(acks, std::vector<Zxid>{make_zxid(1, 5)});
+  follower.advance();
+}
+
 TEST(ZabBroadcast, IsolatedLeaderCommitsNothing) {
   TestCluster c(3);
   c.start_all();
