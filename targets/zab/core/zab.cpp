@@ -366,14 +366,27 @@ void Zab::on_follower_message(const Message& m) {
       if (!discovered_) {
         check_discovery();
       } else {
+        // A follower that starts following again — restarted, or back from LOOKING
+        // after a timeout — is synchronised afresh, as ZooKeeper gives each learner
+        // connection its own handler: until it acknowledges NEWLEADER again it gets no
+        // proposals and counts toward no quorum. (Kept as it was, its ACKEPOCH would be
+        // ignored as a duplicate and it would stay unsynchronised for good.)
+        acked_epoch_.erase(m.from);
+        synced_followers_.erase(m.from);
+        acked_.erase(m.from);
         send_new_epoch(m.from);
       }
       return;
     case MessageType::AckEpoch: {
       if (!discovered_ || m.epoch != new_epoch_ || acked_epoch_.count(m.from)) return;
-      // A follower whose history is more recent than ours: we must not lead (Zab's
-      // leader takes the most recent history of the quorum; ZooKeeper gives up).
-      if (std::make_tuple(m.current_epoch, m.zxid) > std::make_tuple(previous_current_epoch_, last_zxid())) {
+      // While discovering: a follower whose history is more recent than ours means we
+      // must not lead (Zab's leader takes the most recent history of the quorum;
+      // ZooKeeper gives up). Once established, our history holds everything committed
+      // and a follower that joins later is synchronised to it (ZooKeeper's
+      // waitForEpochAck checks only before the election is finished): one of this
+      // epoch, restarted, would otherwise depose us for holding our own epoch.
+      if (!established_ &&
+          std::make_tuple(m.current_epoch, m.zxid) > std::make_tuple(previous_current_epoch_, last_zxid())) {
         look("a follower with a more recent history");
         return;
       }

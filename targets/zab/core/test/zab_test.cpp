@@ -179,6 +179,30 @@ TEST(ZabBroadcast, FollowerAcksABatchOfProposalsOnceForItsLastZxid) {
   follower.advance();
 }
 
+// A follower that restarts (or times out) and rejoins the leader it followed is
+// synchronised again, and comes back with that leader's epoch as its currentEpoch:
+// only while the leader is still discovering can a follower's history be more recent
+// than its own (ZooKeeper's waitForEpochAck), so an established leader keeps leading.
+TEST(ZabDiscovery, FollowerOfTheCurrentEpochRejoinsWithoutDeposingTheLeader) {
+  TestCluster c(3);
+  c.start_all();
+  c.tick_all(40);  // elections may first settle on a server that then joins another
+  const NodeId leader = c.established_leader();
+  ASSERT_FALSE(leader.empty());
+  const Epoch epoch = c[leader].leader_epoch();
+  ASSERT_TRUE(c[leader].propose("before"));
+  c.settle();
+  const NodeId follower = leader == "n1" ? "n2" : "n1";
+  ASSERT_EQ(c.disk(follower).hard_state.current_epoch, epoch);
+  c.crash(follower);
+  c.start(follower);
+  c.tick_all(20);
+  EXPECT_EQ(c.established_leader(), leader);
+  EXPECT_EQ(c[leader].leader_epoch(), epoch) << "no new election";
+  EXPECT_TRUE(c[follower].broadcasting()) << "the rejoined follower is synchronised";
+  EXPECT_EQ(c[follower].last_zxid(), c[leader].last_zxid());
+}
+
 TEST(ZabBroadcast, IsolatedLeaderCommitsNothing) {
   TestCluster c(3);
   c.start_all();
