@@ -1,108 +1,25 @@
 #!/usr/bin/env bash
-# Raft target benchmark: starts a fresh 3-node faultline-raft cluster on 127.0.0.1 for
-# every measurement (free ports, temp data dirs on the real disk), drives it with
-# build/bench/raft_bench, stops the nodes by pid, and prints the median of REPEATS runs
-# per phase. The servers are stopped and the temp dir removed on any exit (also ^C).
-# The figures in docs/BENCHMARKS.md ("Raft target") come from this script.
+# Raft target benchmark: fresh 3-node faultline-raft clusters on 127.0.0.1 driven by
+# kv_bench, the median of REPEATS rounds per phase (bench/server_bench.sh does the
+# work). The figures in docs/BENCHMARKS.md ("Raft target") come from this script.
 # Usage: bench/run_raft_bench.sh [build dir, default build]
-#   env: REPEATS rounds (3), DURATION seconds per run (10), PHASES (default: all of
-#        "put16 put16-fsync-commit put1 put1-fsync-commit get-log get-read-index
-#        get-lease"; putN = N clients, -fsync-commit = the server's --fsync-commit
-#        baseline, get-MODE = 16 clients on a cluster in --read-mode MODE), SERVER_FLAGS
-#        (extra flags for every node), TMPDIR (where the data dirs go).
-# Each round runs every phase once, so a machine shared with other work slows the
-# phases of a round alike; the summary gives the median round of each phase.
+#   env: REPEATS (3), DURATION (10), PHASES (default: all of "put16 put16-fsync-commit
+#        put1 put1-fsync-commit get-log get-read-index get-lease"; putN = N clients,
+#        -fsync-commit = the server's --fsync-commit baseline, get-MODE = 16 clients on a
+#        cluster in --read-mode MODE), SERVER_FLAGS, TMPDIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build}
-server_bin="$build/harness/faultline-raft"  # built beside faultline (harness/CMakeLists.txt)
-bench_bin="$build/bench/raft_bench"
-for b in "$server_bin" "$bench_bin"; do
-  [ -x "$b" ] || { echo "build first: ninja -C $build faultline-raft raft_bench" >&2; exit 3; }
-done
-repeats=${REPEATS:-3}
-duration=${DURATION:-10}
-phases=${PHASES:-"put16 put16-fsync-commit put1 put1-fsync-commit get-log get-read-index get-lease"}
-read -r -a server_flags <<<"${SERVER_FLAGS:-}"
-
-root=$(mktemp -d "${TMPDIR:-/tmp}/faultline-raft-bench-XXXXXX")
-pids=()
-stop_cluster() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    # A clean stop syncs the WAL and logs the fsync count; give it 5 s, then kill -9.
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  pids=()
+target=raft
+default_phases="put16 put16-fsync-commit put1 put1-fsync-commit get-log get-read-index get-lease"
+medians_note="put phases run with --read-mode read-index; reads are not involved"
+phase_setup() {
+  case $1 in
+    put16) mode=read-index op=put clients=16 ;;
+    put1) mode=read-index op=put clients=1 ;;
+    put16-fsync-commit) mode=read-index op=put clients=16 flags=(--fsync-commit) ;;
+    put1-fsync-commit) mode=read-index op=put clients=1 flags=(--fsync-commit) ;;
+    get-*) mode=${1#get-} op=get clients=16 ;;
+    *) echo "unknown phase $1" >&2; exit 3 ;;
+  esac
 }
-cleanup() {
-  stop_cluster
-  rm -rf "$root"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-nodes_flag=""
-start_cluster() {  # $1: read mode, then extra server flags
-  local ports peers="" i
-  mapfile -t ports < <("$bench_bin" ports 6)
-  nodes_flag=""
-  for i in 0 1 2; do
-    peers+="${peers:+,}n$((i + 1))=127.0.0.1:${ports[2 * i]}"
-    nodes_flag+="${nodes_flag:+,}n$((i + 1))=127.0.0.1:${ports[2 * i + 1]}"
-  done
-  rm -rf "$root/data" && mkdir -p "$root/data"
-  for i in 0 1 2; do
-    "$server_bin" --id "n$((i + 1))" --peers "$peers" --client-port "${ports[2 * i + 1]}" \
-      --data-dir "$root/data/n$((i + 1))" --read-mode "$1" "${@:2}" "${server_flags[@]}" \
-      >"$root/data/n$((i + 1)).log" 2>&1 &
-    pids+=("$!")
-  done
-}
-
-# "n1=123 n2=456 n3=789": fsyncs per node, from each clean stop's last log line.
-fsync_counts() {
-  local i out=""
-  for i in 1 2 3; do
-    out+="n$i=$(sed -n 's/.*, \([0-9]*\) syncs).*/\1/p' "$root/data/n$i.log" | tail -1) "
-  done
-  echo "${out% }"
-}
-
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)," \
-     "data dirs on $(findmnt -n -o FSTYPE -T "$root") ($root)"
-echo "extra server flags: ${SERVER_FLAGS:-(none)}; $repeats rounds of $duration s per phase," \
-     "phases interleaved within a round; median by ok/s"
-declare -A lines
-for run in $(seq "$repeats"); do
-  for phase in $phases; do
-    flags=()
-    case $phase in
-      put16) mode=read-index op=put clients=16 ;;
-      put1) mode=read-index op=put clients=1 ;;
-      put16-fsync-commit) mode=read-index op=put clients=16 flags=(--fsync-commit) ;;
-      put1-fsync-commit) mode=read-index op=put clients=1 flags=(--fsync-commit) ;;
-      get-*) mode=${phase#get-} op=get clients=16 ;;
-      *) echo "unknown phase $phase" >&2; exit 3 ;;
-    esac
-    start_cluster "$mode" "${flags[@]}"
-    line=$("$bench_bin" run --nodes "$nodes_flag" --op "$op" --clients "$clients" \
-             --seconds "$duration" --label "$phase")
-    stop_cluster
-    line+=" fsyncs=[$(fsync_counts)]"
-    echo "round $run: $line"
-    lines[$phase]+="$line"$'\n'
-  done
-done
-echo
-echo "medians (put phases run with --read-mode read-index; reads are not involved):"
-for phase in $phases; do
-  all=$(printf '%s' "${lines[$phase]}" | sed -n 's/.*ok_per_s=\([0-9]*\).*/\1/p' | sort -n | paste -sd/)
-  median=$(printf '%s' "${lines[$phase]}" |
-           awk '{for (i = 1; i <= NF; i++) if ($i ~ /^ok_per_s=/) {split($i, a, "="); print a[2], $0}}' |
-           sort -n | awk -v m=$(((repeats + 1) / 2)) 'NR == m {$1 = ""; print substr($0, 2)}')
-  echo "$phase ($all ok/s): $median"
-done
+source bench/server_bench.sh
