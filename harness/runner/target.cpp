@@ -23,7 +23,7 @@ fs::path server_binary(const RunConfig& config, const std::string& name) {
 }
 
 const std::vector<TargetKind>& target_kinds() {
-  static const std::vector<TargetKind> kinds = {raft_target_kind()};
+  static const std::vector<TargetKind> kinds = {raft_target_kind(), zab_target_kind()};
   return kinds;
 }
 
