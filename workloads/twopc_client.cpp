@@ -13,8 +13,9 @@ using history::Value;
 using twopc::client::Outcome;
 using twopc::client::OutcomeType;
 
-constexpr uint64_t kReadTxnBase = uint64_t{1} << 60;
-constexpr int kReadTxnBitsPerClient = 20;
+// Decimal, so a read's id shows its client in reports: 10^16 + client id x 10^6 + n.
+constexpr uint64_t kReadTxnBase = 10'000'000'000'000'000;
+constexpr uint64_t kReadTxnsPerClient = 1'000'000;
 
 base::Error bad_op(const OpSpec& op, const std::string& why) {
   return base::Error{"cannot map " + op.f + " " + history::to_text(op.value) + " onto the bank: " + why};
@@ -72,7 +73,7 @@ class TwoPcWorkloadClient final : public Client {
 }  // namespace
 
 twopc::TxnId bank_read_txn(uint64_t client_id, uint64_t n) {
-  return kReadTxnBase + (client_id << kReadTxnBitsPerClient) + (n & ((uint64_t{1} << kReadTxnBitsPerClient) - 1));
+  return kReadTxnBase + client_id * kReadTxnsPerClient + n % kReadTxnsPerClient;
 }
 
 base::Result<BankCall> to_bank_call(const OpSpec& op, twopc::TxnId read_txn, const std::string& home) {

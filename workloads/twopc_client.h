@@ -50,8 +50,9 @@ struct BankCall {
 base::Result<BankCall> to_bank_call(const OpSpec& op, targets::twopc::TxnId read_txn, const std::string& home);
 
 // The id of the n-th read-all (n >= 0) of client `client_id`: transfers take 1, 2, 3, ...
-// from the generator, so reads live above 2^60, one block of 2^20 ids per client (client
-// ids below 2^40). Unique in a run as long as client ids are.
+// from the generator, so reads live from 10^16 up, one block of 10^6 ids per client:
+// 10^16 + client_id x 10^6 + n. Unique in a run as long as client ids are and stay
+// below 9 x 10^9 (ids stay under the 18 digits the twopc checker reads).
 targets::twopc::TxnId bank_read_txn(uint64_t client_id, uint64_t n);
 
 // The completion of `call` for `op` from the client's outcome: the type straight from

@@ -1,6 +1,7 @@
 #include "harness/runner/target.h"
 
 #include "harness/runner/raft_target.h"
+#include "harness/runner/twopc_target.h"
 
 namespace faultline::harness::runner {
 
@@ -23,7 +24,7 @@ fs::path server_binary(const RunConfig& config, const std::string& name) {
 }
 
 const std::vector<TargetKind>& target_kinds() {
-  static const std::vector<TargetKind> kinds = {raft_target_kind(), zab_target_kind()};
+  static const std::vector<TargetKind> kinds = {raft_target_kind(), zab_target_kind(), twopc_target_kind()};
   return kinds;
 }
 
