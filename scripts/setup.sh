@@ -12,6 +12,9 @@ packages=(
   # reports: plots with gnuplot through gnuplot-iostream; the e2e test opens a report in
   # headless Chromium
   gnuplot-nox libgnuplot-iostream-dev libboost-iostreams-dev chromium
+  # the etcd target (targets/etcd): Debian's etcd 3.4 server, and libcurl for its client
+  # (the v3 JSON gateway is HTTP)
+  etcd-server libcurl4-openssl-dev
 )
 
 if [ "$(id -u)" != 0 ]; then
@@ -42,6 +45,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$made_policy" = 1 ]; then
     rm -f "$policy"
     trap - EXIT
+  fi
+fi
+
+# etcd-server ships a host-wide service (/etc/init.d/etcd and etcd.service, on
+# 127.0.0.1:2379) that its install starts and enables wherever service starts are
+# allowed. faultline runs its own members per node (targets/etcd/deploy), so none may
+# run here: disable the service at boot and stop one that runs, through the service
+# manager and the init script's pidfile (/run/etcd.pid) — never by name. With the
+# policy above nothing was started; this also covers a policy-rc.d that allows starts.
+if [ -x /etc/init.d/etcd ] || [ -e /lib/systemd/system/etcd.service ]; then
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now etcd.service >/dev/null 2>&1 || true
+  else
+    update-rc.d etcd disable >/dev/null 2>&1 || true
+    if [ -s /run/etcd.pid ] && [ -d "/proc/$(cat /run/etcd.pid)" ]; then
+      /etc/init.d/etcd stop >/dev/null 2>&1 || true
+    fi
   fi
 fi
 echo "setup: all packages present"
