@@ -37,7 +37,11 @@ class FaultBackend {
   virtual Applied restart(const std::vector<NodeName>& nodes) = 0;
   virtual Applied pause(const std::vector<NodeName>& nodes) = 0;
   virtual Applied resume(const std::vector<NodeName>& nodes) = 0;
-  // Clocks: bump (or strobe, when skew has a period), and back in step. The value
+  // Runs the crash loop on its nodes (all at once) and returns when every loop ended;
+  // each node's process is running again unless a start failed (the error says).
+  virtual Applied crash_loop(const CrashLoop& loop) = 0;
+  // Clocks: bump (or strobe, when skew has a period; or freeze, when skew.freeze), and
+  // back in step (and running). The value
   // holds the offsets then measured on EVERY node.
   virtual Applied skew_clocks(const ClockSkew& skew) = 0;
   virtual Applied reset_clocks(const std::vector<NodeName>& nodes) = 0;

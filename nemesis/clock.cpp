@@ -46,6 +46,8 @@ std::vector<std::string> faketime_env(const std::string& offset_file, const std:
       "FAKETIME_DONT_FAKE_MONOTONIC=1",
       // Re-read the file once the real second changes (see clock.h).
       "FAKETIME_CACHE_DURATION=0",
+      // Absolute specs (freezes) in epoch seconds: no time zone to agree on.
+      "FAKETIME_FMT=%s",
   };
 }
 
@@ -97,6 +99,26 @@ std::string offset_strobe_command(const std::string& offset_file, const std::str
          " printf 'applied=%s\\n' \"$(head -n 1 -- \"$f\")\"";
 }
 
+std::string offset_freeze_command(const std::string& offset_file, int64_t delta_ms) {
+  // Whole seconds, rounded to the nearest (an absolute spec has no fraction).
+  const int64_t delta_s = delta_ms >= 0 ? (delta_ms + 500) / 1000 : -((-delta_ms + 500) / 1000);
+  // Wait until 50 ms before the next second boundary b (or the one after, if that is
+  // less than 50 ms away), then write b + delta: a running target re-reads the file at
+  // its first clock call after b and stands still at b + delta from then on.
+  return "f=" + control::shell_quote(offset_file) + "; t=\"$f.tmp.$$\";" +
+         " mkdir -p -- \"$(dirname -- \"$f\")\" || exit 1;"
+         " ns=$(date +%s%N); s=$((ns / 1000000000)); ms=$(((ns / 1000000) % 1000));"
+         " if [ \"$ms\" -gt 950 ]; then s=$((s + 1)); w=$((1950 - ms)); else w=$((950 - ms)); fi;"
+         " sleep \"$((w / 1000)).$(printf '%03d' $((w % 1000)))\";"
+         " printf '%s\\n' $((s + 1 + (" + std::to_string(delta_s) + "))) > \"$t\" &&"
+         " mv -f -- \"$t\" \"$f\" || { rm -f -- \"$t\"; exit 1; };"
+         " printf 'applied=%s\\n' \"$(head -n 1 -- \"$f\")\"";
+}
+
+bool is_freeze_spec(std::string_view spec) {
+  return !spec.empty() && spec.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 std::string offset_measure_command(const std::string& offset_file, const std::string& library) {
   return "f=" + control::shell_quote(offset_file) + ";" +
          " printf 'spec=%s\\n' \"$(head -n 1 -- \"$f\" 2>/dev/null)\";"
@@ -139,21 +161,39 @@ std::string describe(const ClockReading& r) {
 }
 
 std::string describe(const ClockOutcome& o) {
-  return o.node + ": clock offset " + o.spec + " (measured " + signed_ms(o.measured.offset_ms) +
+  return o.node + (o.frozen ? ": clock frozen at " : ": clock offset ") + o.spec + " (measured " + signed_ms(o.measured.offset_ms) +
          " ms ±" + std::to_string(o.measured.uncertainty_ms) +
          (o.flips > 0 ? "), after " + std::to_string(o.flips) + " flips" : std::string(")"));
 }
 
-std::optional<ClockOutcomes> refuse_as_bump(const ClockSkew& skew) {
-  if (skew.strobe_period_ms == 0) return std::nullopt;
+namespace {
+ClockOutcomes refuse_all(const ClockSkew& skew, const std::string& why) {
   ClockOutcomes out;
-  for (const auto& [n, delta] : skew.delta_ms) {
-    out.emplace_back(base::Error{where(n) + ": a clock strobe is not a bump; use strobe()"});
-  }
+  for (const auto& [n, delta] : skew.delta_ms) out.emplace_back(base::Error{where(n) + ": " + why});
   return out;
+}
+}  // namespace
+
+std::optional<ClockOutcomes> refuse_as_bump(const ClockSkew& skew) {
+  if (skew.freeze) return refuse_all(skew, "a clock freeze is not a bump; use freeze()");
+  if (skew.strobe_period_ms == 0) return std::nullopt;
+  return refuse_all(skew, "a clock strobe is not a bump; use strobe()");
+}
+
+std::optional<ClockOutcomes> refuse_as_freeze(const ClockSkew& skew) {
+  if (!skew.freeze) return refuse_all(skew, "not a clock freeze (freeze is not set)");
+  if (skew.strobe_period_ms != 0) return refuse_all(skew, "a clock freeze cannot strobe");
+  return std::nullopt;
+}
+
+ClockOutcomes ClockFaults::freeze(const ClockSkew& skew) {
+  if (auto refused = refuse_as_freeze(skew)) return std::move(*refused);
+  return refuse_all(skew, std::string("the ") + name() +
+                              " clock backend cannot freeze a clock (faketime can)");
 }
 
 std::optional<ClockOutcomes> refuse_as_strobe(const ClockSkew& skew) {
+  if (skew.freeze) return refuse_all(skew, "a clock freeze is not a strobe; use freeze()");
   if (skew.strobe_period_ms > 0 && skew.strobe_duration_ms > 0) return std::nullopt;
   ClockOutcomes out;
   for (const auto& [n, delta] : skew.delta_ms) {
@@ -224,6 +264,37 @@ ClockOutcomes FaketimeClock::bump(const ClockSkew& skew) {
   const std::vector<NodeName> nodes = skewed_nodes(skew);
   return per_node<ClockOutcome>(pool_, 
       nodes, [&](const NodeName& node) { return set_one(node, skew.delta_ms.at(node)); });
+}
+
+base::Result<ClockOutcome> FaketimeClock::freeze_one(const NodeName& node, int64_t delta_ms) {
+  ClockOutcome o;
+  o.node = node;
+  o.delta_ms = delta_ms;
+  o.frozen = true;
+  auto r = pool_.exec(node, offset_freeze_command(offset_file_, delta_ms), command_timeout_ms + 1000);
+  if (!r.ok()) return r.error();
+  const std::string prefix = "applied=";
+  if (r->exit_status != 0 || r->out.rfind(prefix, 0) != 0) {
+    return base::Error{where(node) + ": freezing the clock in " + offset_file_ + " failed (exit " +
+                       std::to_string(r->exit_status) + "): " + r->err + r->out};
+  }
+  const std::string_view rest = std::string_view(r->out).substr(prefix.size());
+  o.spec = std::string(trim(rest.substr(0, rest.find('\n'))));
+  if (!is_freeze_spec(o.spec)) {
+    return base::Error{where(node) + ": froze the clock in " + offset_file_ + " but read back: " +
+                       r->out};
+  }
+  auto m = measure_one(node);
+  if (!m.ok()) return base::Error{m.error().message + " (after freezing the clock at " + o.spec + ")"};
+  o.measured = std::move(*m);
+  return o;
+}
+
+ClockOutcomes FaketimeClock::freeze(const ClockSkew& skew) {
+  if (auto refused = refuse_as_freeze(skew)) return std::move(*refused);
+  const std::vector<NodeName> nodes = skewed_nodes(skew);
+  return per_node<ClockOutcome>(
+      pool_, nodes, [&](const NodeName& node) { return freeze_one(node, skew.delta_ms.at(node)); });
 }
 
 ClockOutcomes FaketimeClock::reset(const std::vector<NodeName>& nodes) {

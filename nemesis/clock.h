@@ -14,9 +14,18 @@
 // - The file holds one spec like "+60.000s", "-0.250s" or "+0" (relative offsets;
 //   fractions work). A missing file falls back to ~/.faketimerc, /etc/faketimerc, then
 //   real time, so reset() before starting a target makes the starting offset explicit.
+// - An absolute spec (no sign) FREEZES the clock at that time. With FAKETIME_FMT=%s
+//   (set by faketime_env) it is whole epoch seconds, "1718000000", so the writer and
+//   the target need not agree on a time zone. Rate specs ("+0 x0.2") are not used:
+//   libfaketime applies a rate from the process's start (a rate set mid-run steps the
+//   clock by minutes), scales sleeps too, and a rate once set was not undone by a later
+//   "+0" (measured with 0.9.10).
 // - A running process re-reads the file when the real time's SECOND has advanced by
 //   more than FAKETIME_CACHE_DURATION (an integer; default 10). We set 0: a change is
-//   seen within about 1 s (measured 0.7-0.9 s; with 1 it is 1.5-2 s). FAKETIME_NO_CACHE=1
+//   seen at the first clock call in the next real second (measured 0.7-0.9 s on
+//   average; with 1 it is 1.5-2 s). A busy target (one that reads the clock every few
+//   ms) re-reads right after each second boundary, so a file written just before a
+//   boundary takes effect at the boundary (offset_freeze_command relies on this). FAKETIME_NO_CACHE=1
 //   would be instant but reads the file on EVERY clock call (about 2.6 us instead of
 //   0.2 us per clock_gettime), which would slow a target's hot path.
 // - A new process reads the file at its first clock call, so measure() (a fresh faked
@@ -35,6 +44,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -53,7 +63,8 @@ inline constexpr const char* kDefaultOffsetFile = "/opt/faultline/clock/offset";
 
 // The environment assignments ("NAME=value", unquoted) under which a target reads the
 // offset in `offset_file`: LD_PRELOAD, FAKETIME_TIMESTAMP_FILE,
-// FAKETIME_DONT_FAKE_MONOTONIC=1, FAKETIME_CACHE_DURATION=0. A deploy recipe passes them
+// FAKETIME_DONT_FAKE_MONOTONIC=1, FAKETIME_CACHE_DURATION=0, FAKETIME_FMT=%s (absolute
+// specs, i.e. freezes, in epoch seconds). A deploy recipe passes them
 // through `env` (faketime_command does): shell_quote would quote a NAME=value word,
 // and sh does not take a quoted word as an assignment.
 std::vector<std::string> faketime_env(const std::string& offset_file,
@@ -78,6 +89,19 @@ std::string offset_write_command(const std::string& offset_file, const std::stri
 // `applied=<the file's first line>`. Both times must be positive.
 std::string offset_strobe_command(const std::string& offset_file, const std::string& spec,
                                   int64_t period_ms, int64_t duration_ms);
+
+// sh command that freezes the clock of processes reading `offset_file`: it waits until
+// about 50 ms before the node's next real second boundary B, then writes the absolute
+// spec B + delta (whole epoch seconds; delta_ms is rounded to the nearest second) with
+// write-then-rename, and prints `applied=<the file's first line>`. A running target
+// re-reads the file right after B, so its clock stops at about B + delta with no step
+// of its own (a target that missed B sees it one second later, which steps it back by
+// up to that second); fresh processes see it at once. Blocks up to about a second.
+std::string offset_freeze_command(const std::string& offset_file, int64_t delta_ms);
+
+// True if `spec` (an offset file's first line) is a freeze: whole epoch seconds, no
+// sign.
+bool is_freeze_spec(std::string_view spec);
 
 // sh command that prints `spec=<the offset file's first line>` (empty if there is no
 // file) and then `now=<ns>`, the node's CLOCK_REALTIME as a faked `date +%s%N` reads it
@@ -107,9 +131,11 @@ struct ClockOutcome {
   std::string spec;      // what was written to the offset file
   ClockReading measured; // what a faked process on the node saw right after
   int64_t flips = 0;     // strobe only: how many times the offset was written
+  bool frozen = false;   // freeze: the clock stands still at `spec`
   bool operator==(const ClockOutcome&) const = default;
 };
-// "n2: clock offset +60.000s (measured +60004 ms ±3)"; a strobe adds ", after 10 flips".
+// "n2: clock offset +60.000s (measured +60004 ms ±3)"; a strobe adds ", after 10 flips";
+// a freeze reads "n2: clock frozen at 1718000000 (measured ...)".
 std::string describe(const ClockOutcome& outcome);
 std::string describe(const ClockReading& reading);
 
@@ -133,6 +159,10 @@ class ClockFaults {
   // Flips each node between +delta and in step every period for the duration; blocks
   // until done and leaves the node in step (outcome delta 0, with the flip count).
   virtual ClockOutcomes strobe(const ClockSkew& skew) = 0;
+  // Each node in skew.delta_ms: its clock steps by delta and then stands still until
+  // reset() (skew.freeze must be set; a strobe period is refused). This default
+  // refuses every node: a backend that cannot hold a clock still says so.
+  virtual ClockOutcomes freeze(const ClockSkew& skew);
   // The offset of each node's clock from the controller's, as a target would see it.
   virtual ClockReadings measure(const std::vector<NodeName>& nodes) = 0;
   // The backend's name as --clock-backend and NodeSpec::clock spell it.
@@ -142,10 +172,11 @@ class ClockFaults {
 };
 
 // For backends: the error outcomes (one per node of the skew) when `skew` cannot be a
-// bump (it has a strobe period) or a strobe (period or duration not > 0); nullopt
-// when it can.
+// bump (it has a strobe period or is a freeze), a strobe (period or duration not > 0,
+// or a freeze) or a freeze (freeze not set, or a strobe period); nullopt when it can.
 std::optional<ClockOutcomes> refuse_as_bump(const ClockSkew& skew);
 std::optional<ClockOutcomes> refuse_as_strobe(const ClockSkew& skew);
+std::optional<ClockOutcomes> refuse_as_freeze(const ClockSkew& skew);
 // For backends: the nodes of skew.delta_ms, in name order.
 std::vector<NodeName> skewed_nodes(const ClockSkew& skew);
 // For backends: the controller's CLOCK_REALTIME in ns.
@@ -179,6 +210,10 @@ class FaketimeClock final : public ClockFaults {
   // node's session in the Pool until the loop ends, so other commands through the same
   // Pool on those nodes wait for it; give the strobe its own Pool if they must not.
   ClockOutcomes strobe(const ClockSkew& skew) override;
+  // On every node in skew.delta_ms (in parallel): offset_freeze_command, then
+  // measures. Outcomes carry delta_ms, the absolute spec written and frozen = true.
+  // Takes up to about a second (it waits for a second boundary).
+  ClockOutcomes freeze(const ClockSkew& skew) override;
   // Per node: the offset a freshly started faked process sees (see ClockReading).
   ClockReadings measure(const std::vector<NodeName>& nodes) override;
   const char* name() const override { return "faketime"; }
@@ -188,6 +223,7 @@ class FaketimeClock final : public ClockFaults {
 
  private:
   base::Result<ClockOutcome> set_one(const NodeName& node, int64_t delta_ms);
+  base::Result<ClockOutcome> freeze_one(const NodeName& node, int64_t delta_ms);
   base::Result<ClockOutcome> strobe_one(const NodeName& node, int64_t delta_ms,
                                         int64_t period_ms, int64_t duration_ms);
   base::Result<ClockReading> measure_one(const NodeName& node);

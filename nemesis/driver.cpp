@@ -34,6 +34,31 @@ base::Result<std::vector<std::string>> parse_topologies(std::string_view list) {
   return out;
 }
 
+base::Status set_clock_faults(DriverOptions& options, std::string_view list) {
+  bool bump = false, strobe = false, freeze = false;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string_view word = list.substr(start, comma - start);
+    if (word == "bump") {
+      bump = true;
+    } else if (word == "strobe") {
+      strobe = true;
+    } else if (word == "freeze") {
+      freeze = true;
+    } else {
+      return base::Error{"unknown clock fault \"" + std::string(word) +
+                         "\" (expected bump, strobe, freeze)"};
+    }
+    start = comma + 1;
+  }
+  const int named = int{bump} + int{strobe} + int{freeze};
+  // Freeze is drawn first, then strobe among the rest (driver.h).
+  options.clock_freeze_share = freeze ? 1.0 / named : 0.0;
+  options.clock_strobe_share = strobe ? (bump ? 0.5 : 1.0) : 0.0;
+  return base::ok_status();
+}
+
 Driver::Driver(FaultBackend& backend, std::vector<NodeName> nodes, DriverOptions options,
                const base::Clock& clock, OpSink sink, LeaderFn leader)
     : backend_(backend),
@@ -99,6 +124,7 @@ base::Status Driver::heal() {
   killed_.clear();
   paused_.clear();
   skewed_.clear();
+  crash_looped_.clear();
   if (!applied.ok()) return base::Error{applied.error};
   return base::ok_status();
 }
@@ -202,6 +228,27 @@ void Driver::start_fault(FaultKind kind) {
       write_applied(f, kind == FaultKind::Kill ? backend_.kill(victims) : backend_.pause(victims));
       return;
     }
+    case FaultKind::CrashLoop: {
+      const auto victims = targets(note);
+      const int64_t lo = std::max<int64_t>(1, options_.crash_loop_min_gap_ms);
+      const int64_t hi = std::max(lo, options_.crash_loop_max_gap_ms);
+      const int64_t duration = std::min<int64_t>(options_.schedule.interval_ms, 10'000);
+      CrashLoop loop;
+      for (const auto& n : victims) {
+        auto& gaps = loop.gaps_ms[n];
+        for (int64_t total = 0; total < duration;) {
+          gaps.push_back(random_.between(lo, hi));
+          total += gaps.back();
+        }
+      }
+      requested["nodes"] = victims;
+      requested["gap_ms"] = Value::array({lo, hi});
+      requested["duration_ms"] = duration;
+      ask();
+      crash_looped_ = victims;
+      write_applied(f, backend_.crash_loop(loop));
+      return;
+    }
     case FaultKind::Clock: {
       const auto victims = targets(note);
       ClockSkew skew;
@@ -210,7 +257,12 @@ void Driver::start_fault(FaultKind kind) {
         const int64_t magnitude = random_.between(std::max<int64_t>(1, max / 10), max);
         skew.delta_ms[n] = random_.chance(0.5) ? magnitude : -magnitude;
       }
-      if (random_.chance(options_.clock_strobe_share)) {
+      if (options_.clock_freeze_share > 0 && random_.chance(options_.clock_freeze_share)) {
+        // The clock stops where it is; the stop of the fault resets it.
+        for (auto& [n, delta] : skew.delta_ms) delta = 0;
+        skew.freeze = true;
+        requested["freeze"] = true;
+      } else if (random_.chance(options_.clock_strobe_share)) {
         skew.strobe_period_ms = random_.between(100, 1000);
         skew.strobe_duration_ms = std::min<int64_t>(options_.schedule.interval_ms, 10'000);
         requested["strobe_period_ms"] = skew.strobe_period_ms;
@@ -244,6 +296,7 @@ void Driver::stop_fault(FaultKind kind) {
     case FaultKind::Kill: undo(killed_, &FaultBackend::restart); return;
     case FaultKind::Pause: undo(paused_, &FaultBackend::resume); return;
     case FaultKind::Clock: undo(skewed_, &FaultBackend::reset_clocks); return;
+    case FaultKind::CrashLoop: undo(crash_looped_, &FaultBackend::restart); return;
   }
 }
 

@@ -45,12 +45,25 @@ struct DriverOptions {
   TargetSet targets = TargetSet::One;         // kill, pause, loss and clock targets
   double loss_probability = 0.5;
   int64_t clock_max_delta_ms = 60'000;        // bumps are ±[max/10, max]
-  // The share of clock faults that strobe instead of bump: the offset flips between
-  // ±delta and 0 every [100, 1000] ms for min(interval, 10 s), then rests at 0. A strobe
-  // holds the driver for its duration (the backend's strobe blocks).
+  // The share of clock faults that freeze: the targets' clocks stand still (no step)
+  // from the start of the fault until its stop resets them (ClockSkew::freeze).
+  double clock_freeze_share = 0.2;
+  // The share of the other clock faults that strobe instead of bump: the offset flips
+  // between ±delta and 0 every [100, 1000] ms for min(interval, 10 s), then rests at 0.
+  // A strobe holds the driver for its duration (the backend's strobe blocks).
   double clock_strobe_share = 0.3;
+  // A crash loop (kind crash-loop) kills and restarts each target's process on the
+  // node itself, with gaps drawn from [min, max] ms, for min(interval, 10 s); like a
+  // strobe it holds the driver that long. Its stop restarts any target still down.
+  int64_t crash_loop_min_gap_ms = 50;
+  int64_t crash_loop_max_gap_ms = 500;
   int64_t heal_timeout_ms = 30'000;
 };
+
+// "bump,strobe,freeze" (any non-empty subset, --clock-faults) -> the clock shares of
+// `options`: each named flavour gets an equal share of the clock faults, an unnamed one
+// none. Errors name the unknown word; `options` is unchanged then.
+base::Status set_clock_faults(DriverOptions& options, std::string_view list);
 
 class Driver {
  public:
@@ -106,7 +119,7 @@ class Driver {
   size_t next_ = 0;  // index in schedule_ of the next fault to run
 
   // What the stop of each kind undoes.
-  std::vector<NodeName> killed_, paused_, skewed_;
+  std::vector<NodeName> killed_, paused_, skewed_, crash_looped_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -47,14 +47,26 @@ struct Pause {
 };
 
 // The node's clock runs `delta_ms` off the controller's (bump); strobe flips between
-// +delta and 0 every `period_ms` for `duration_ms`.
+// +delta and 0 every `period_ms` for `duration_ms`; freeze steps it by delta (to the
+// second) and then holds it still until the reset (a stalled clock: a leader that
+// believes no time passes keeps its lease).
 struct ClockSkew {
   std::map<NodeName, int64_t> delta_ms;
   int64_t strobe_period_ms = 0;    // 0: a plain bump
   int64_t strobe_duration_ms = 0;
+  bool freeze = false;             // true: no strobe; the clock stands still until reset
   bool operator==(const ClockSkew&) const = default;
 };
 
-using Fault = std::variant<Partition, Loss, Kill, Pause, ClockSkew>;
+// A crash loop: on each node the target process is SIGKILLed and started again at
+// once, then again after the next gap, until the gaps run out (a crash-looping service
+// under a supervisor). The loop runs on the node, so a node is down for milliseconds,
+// not an SSH round trip: restarts land inside elections.
+struct CrashLoop {
+  std::map<NodeName, std::vector<int64_t>> gaps_ms;  // per node: ms up after each restart
+  bool operator==(const CrashLoop&) const = default;
+};
+
+using Fault = std::variant<Partition, Loss, Kill, Pause, ClockSkew, CrashLoop>;
 
 }  // namespace faultline::nemesis

@@ -60,7 +60,7 @@ HealReport heal_from_state(harness::control::Pool& pool,
   // Each node's clock is reset by the backend its NodeSpec names (faketime unless
   // "settime").
   std::map<std::string, std::vector<NodeName>> skewed_by_backend;
-  for (const auto& [node, ms] : state->clock_offsets_ms) {
+  for (const auto& node : clocks_to_reset(*state)) {
     std::string backend = "faketime";
     for (const auto& n : nodes) {
       if (n.name == node && n.clock == "settime") backend = "settime";

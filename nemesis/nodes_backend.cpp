@@ -103,6 +103,30 @@ Applied NodesBackend::resume(const std::vector<NodeName>& nodes) {
   return processes_ ? processes(processes_->resume(nodes)) : no_process_spec(nodes);
 }
 
+Applied NodesBackend::crash_loop(const CrashLoop& loop) {
+  std::vector<NodeName> nodes;
+  for (const auto& [node, gaps] : loop.gaps_ms) nodes.push_back(node);
+  if (!processes_) return no_process_spec(nodes);
+  auto mark = [&](bool down) -> base::Status {
+    if (options_.state_file.empty()) return base::ok_status();
+    return update_state(options_.state_file, [&](NemesisState& st) {
+      for (const auto& n : nodes) down ? add_killed(st, n) : remove_killed(st, n);
+    });
+  };
+  if (auto s = mark(true); !s.ok()) {
+    Applied a;
+    a.value["nodes"] = nodes;
+    a.error = s.error().message + " (no process was touched)";
+    return a;
+  }
+  // Per node: the restarts made and the last pid (outcomes), as for kill and restart.
+  Applied a = processes(processes_->crash_loop(loop));
+  if (a.ok()) {
+    if (auto s = mark(false); !s.ok()) add_error(a, s.error().message);
+  }
+  return a;
+}
+
 // What was set on each node, then the offsets measured on EVERY node.
 Applied NodesBackend::clocks(const ClockOutcomes& outcomes) {
   Applied a;
@@ -115,6 +139,7 @@ Applied NodesBackend::clocks(const ClockOutcomes& outcomes) {
     }
     Value set = {{"delta_ms", o->delta_ms}, {"spec", o->spec}};
     if (o->flips > 0) set["flips"] = o->flips;
+    if (o->frozen) set["frozen"] = true;
     a.value["set"][o->node] = std::move(set);
   }
   a.value["measured_ms"] = Value::object();
@@ -141,7 +166,10 @@ Applied NodesBackend::skew_clocks(const ClockSkew& skew) {
   // ends in step, but may be cut short anywhere.
   if (!options_.state_file.empty()) {
     auto s = update_state(options_.state_file, [&](NemesisState& st) {
-      for (const auto& [node, delta] : skew.delta_ms) set_clock_offset(st, node, delta);
+      for (const auto& [node, delta] : skew.delta_ms) {
+        set_clock_offset(st, node, delta);
+        if (skew.freeze) add_clock_frozen(st, node);
+      }
     });
     if (!s.ok()) {
       Applied a;
@@ -150,6 +178,7 @@ Applied NodesBackend::skew_clocks(const ClockSkew& skew) {
     }
   }
   for (const auto& [node, delta] : skew.delta_ms) skewed_.insert(node);
+  if (skew.freeze) return clocks(clock_->freeze(skew));
   return clocks(strobe ? clock_->strobe(skew) : clock_->bump(skew));
 }
 
@@ -198,7 +227,7 @@ Applied NodesBackend::heal(int64_t timeout_ms) {
   std::set<NodeName> to_reset = skewed_;
   if (!options_.state_file.empty()) {
     if (auto st = read_state(options_.state_file); st.ok()) {
-      for (const auto& [node, ms] : st->clock_offsets_ms) to_reset.insert(node);
+      for (const auto& node : clocks_to_reset(*st)) to_reset.insert(node);
     }
   }
   if (clock_ && !to_reset.empty()) {

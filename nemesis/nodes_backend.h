@@ -42,6 +42,9 @@ class NodesBackend final : public FaultBackend {
   Applied restart(const std::vector<NodeName>& nodes) override;
   Applied pause(const std::vector<NodeName>& nodes) override;
   Applied resume(const std::vector<NodeName>& nodes) override;
+  // The nodes are recorded as killed in the state file while the loop runs, so a heal
+  // after a controller crash restarts any the loop left down.
+  Applied crash_loop(const CrashLoop& loop) override;
   Applied skew_clocks(const ClockSkew& skew) override;
   Applied reset_clocks(const std::vector<NodeName>& nodes) override;
   // Network, then processes (resumed or restarted on every node), then clocks (every

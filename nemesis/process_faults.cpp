@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <functional>
@@ -188,6 +189,37 @@ std::string signal_command(int pid, long long start_time, const std::string& sig
          " && echo sent; else echo gone; fi";
 }
 
+std::string crash_loop_command(const ProcessSpec& spec, const std::vector<int64_t>& gaps_ms) {
+  std::string gaps;
+  for (int64_t g : gaps_ms) {
+    std::string frac = std::to_string(g % 1000);
+    frac.insert(0, 3 - frac.size(), '0');
+    gaps += " " + std::to_string(g / 1000) + "." + frac;
+  }
+  const int64_t polls = std::max<int64_t>(1, spec.start_wait_ms / 5);
+  // alive PID: /proc/PID/stat exists and its state (the word after the last ')') is
+  // not zombie or dead. ours: the pidfile holds digits naming a live process whose
+  // cmdline contains the expected text; it sets $p. The check and the kill run in one
+  // shell, microseconds apart, as in signal_command.
+  return "pf=" + control::shell_quote(spec.pidfile) + "; ex=" + control::shell_quote(spec.expect) +
+         "; n=0; late=0; p=;" +
+         R"( alive() { s=$(cat /proc/$1/stat 2>/dev/null) || return 1; s=${s##*)}; set -f; set -- $s;)"
+         R"( [ "$1" != Z ] && [ "$1" != X ]; };)"
+         R"( ours() { p=$(head -n 1 -- "$pf" 2>/dev/null | tr -d ' \t\r');)"
+         R"( case $p in ''|*[!0-9]*) return 1;; esac;)"
+         R"( alive "$p" && tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -qF -- "$ex"; };)"
+         " for g in" + gaps + "; do" +
+         R"( old=; if ours; then old=$p; kill -s KILL "$p" 2>/dev/null;)"
+         R"( while alive "$old"; do sleep 0.002; done; fi;)"
+         // A subshell: start_command ends in '&', and its child must not be ours to reap.
+         " ( " + spec.start_command + "\n) </dev/null >/dev/null 2>&1;" +
+         R"( i=0; until ours && [ "$p" != "$old" ]; do i=$((i + 1));)"
+         " if [ $i -gt " + std::to_string(polls) + " ]; then late=$((late + 1)); break; fi;" +
+         R"( sleep 0.005; done;)"
+         R"( n=$((n + 1)); sleep "$g"; done;)"
+         R"( ours; printf 'restarts=%s\npid=%s\nlate=%s\n' "$n" "$p" "$late")";
+}
+
 const char* to_string(ProcessAction action) {
   switch (action) {
     case ProcessAction::Killed: return "killed";
@@ -199,6 +231,7 @@ const char* to_string(ProcessAction action) {
     case ProcessAction::Resumed: return "resumed";
     case ProcessAction::NotPaused: return "not paused";
     case ProcessAction::NotRunning: return "not running";
+    case ProcessAction::CrashLooped: return "crash looped";
   }
   return "?";
 }
@@ -208,6 +241,7 @@ std::string describe(const NodeOutcome& o) {
   if (o.pid > 0) s += " pid " + std::to_string(o.pid);
   if (o.signal != 0) s += std::string(" (") + signal_label(o.signal) + ")";
   if (!o.note.empty()) s += " (" + o.note + ")";
+  if (o.action == ProcessAction::CrashLooped) s += " (" + std::to_string(o.restarts) + " restarts)";
   return s;
 }
 
@@ -412,6 +446,7 @@ base::Result<NodeOutcome> ProcessFaults::record(base::Result<NodeOutcome> outcom
       };
       break;
     case ProcessAction::Started:
+    case ProcessAction::CrashLooped:  // it ends with a start of its own
       change = [&](NemesisState& s) {
         remove_killed(s, o.node);
         clear_paused(s, o.node);
@@ -457,6 +492,37 @@ NodeOutcomes ProcessFaults::pause(const std::vector<NodeName>& nodes) {
 NodeOutcomes ProcessFaults::resume(const std::vector<NodeName>& nodes) {
   return for_nodes(nodes, &ProcessFaults::resume_one);
 }
+NodeOutcomes ProcessFaults::crash_loop(const CrashLoop& loop) {
+  std::vector<NodeName> nodes;
+  for (const auto& [node, gaps] : loop.gaps_ms) nodes.push_back(node);
+  return per_node<NodeOutcome>(pool_, nodes, [&](const NodeName& node) -> base::Result<NodeOutcome> {
+    const auto& gaps = loop.gaps_ms.at(node);
+    int64_t total = 0;
+    for (int64_t g : gaps) {
+      if (g <= 0) return base::Error{where(node) + ": a crash loop's gaps must be positive"};
+      total += g + spec_.start_wait_ms;
+    }
+    auto r = pool_.exec(node, crash_loop_command(spec_, gaps), total + spec_.command_timeout_ms);
+    if (!r.ok()) return r.error();
+    if (r->exit_status != 0) {
+      return base::Error{where(node) + ": crash loop exited " + std::to_string(r->exit_status) + ": " +
+                         r->err};
+    }
+    NodeOutcome o{node, ProcessAction::CrashLooped, 0, SIGKILL, "", 0};
+    long long late = 0;
+    for (std::string_view rest = r->out; !rest.empty();) {
+      const size_t nl = rest.find('\n');
+      const std::string_view line = rest.substr(0, nl);
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+      if (line.rfind("restarts=", 0) == 0) o.restarts = static_cast<int>(parse_number(trim(line.substr(9))).value_or(0));
+      if (line.rfind("pid=", 0) == 0) o.pid = static_cast<int>(parse_number(trim(line.substr(4))).value_or(0));
+      if (line.rfind("late=", 0) == 0) late = parse_number(trim(line.substr(5))).value_or(0);
+    }
+    if (late > 0) o.note = std::to_string(late) + " starts not up within " + std::to_string(spec_.start_wait_ms) + " ms";
+    return o;
+  });
+}
+
 NodeOutcomes ProcessFaults::heal() {
   std::vector<NodeName> all;
   for (const auto& n : pool_.nodes()) all.push_back(n.name);

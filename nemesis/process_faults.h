@@ -91,6 +91,15 @@ std::string stat_command(int pid);
 // names that process. `pid` must be positive.
 std::string signal_command(int pid, long long start_time, const std::string& signal_name);
 
+// sh command that runs a crash loop (faults.h CrashLoop) on the node, in the
+// foreground: for each gap, SIGKILL the process the pidfile names if it is ours (its
+// cmdline contains spec.expect, checked in the same shell right before the kill), wait
+// until it is gone, run spec.start_command, wait (up to spec.start_wait_ms) until the
+// pidfile names a new live process of ours, then sleep the gap. Prints
+// `restarts=<n>`, `pid=<the last pid>` and, if a start did not come up in time,
+// `late=<n>`. Gaps must be positive.
+std::string crash_loop_command(const ProcessSpec& spec, const std::vector<int64_t>& gaps_ms);
+
 // ---- The faults -------------------------------------------------------------------
 
 enum class ProcessAction {
@@ -103,6 +112,7 @@ enum class ProcessAction {
   Resumed,         // SIGCONT sent, state is no longer T
   NotPaused,       // resume: the process was running, nothing sent
   NotRunning,      // pause/resume: no live process, nothing sent
+  CrashLooped,     // crash loop: killed and restarted `restarts` times
 };
 const char* to_string(ProcessAction action);
 
@@ -113,9 +123,11 @@ struct NodeOutcome {
   int pid = 0;       // the process acted on (the new one for Started); 0 if none
   int signal = 0;    // SIGKILL, SIGSTOP or SIGCONT if one was sent, else 0
   std::string note;  // e.g. "stale pidfile: pid 1 is not counter.sh" (may be empty)
+  int restarts = 0;  // crash loop: how many kill+start rounds ran
   bool operator==(const NodeOutcome&) const = default;
 };
-// "n2: killed pid 42 (SIGKILL)", "n1: already dead (no pidfile)".
+// "n2: killed pid 42 (SIGKILL)", "n1: already dead (no pidfile)",
+// "n3: crash looped pid 77 (SIGKILL) (25 restarts)".
 std::string describe(const NodeOutcome& outcome);
 
 // Per node, in the order asked: an outcome, or an error whose message names the node.
@@ -139,6 +151,12 @@ class ProcessFaults {
   // NotRunning, not an error; Foreign is an error.
   NodeOutcomes pause(const std::vector<NodeName>& nodes);
   NodeOutcomes resume(const std::vector<NodeName>& nodes);
+  // Runs each node's crash loop (crash_loop_command with its gaps) on all of them in
+  // parallel and blocks until every loop ends. Each node's outcome is CrashLooped with
+  // the restarts made and the last pid; a start that did not come up in time is noted
+  // (the node is then left to restart() or heal()). Holds each node's session for the
+  // loop's length, like a clock strobe.
+  NodeOutcomes crash_loop(const CrashLoop& loop);
   // On every node of the pool: resumes a stopped process, starts a missing one.
   // Idempotent; it does not know which nodes a nemesis touched, so it also starts the
   // process on a node where it was never started.

@@ -13,6 +13,7 @@ std::string_view to_string(FaultKind kind) {
     case FaultKind::Kill: return "kill";
     case FaultKind::Pause: return "pause";
     case FaultKind::Clock: return "clock";
+    case FaultKind::CrashLoop: return "crash-loop";
   }
   return "?";
 }
@@ -25,7 +26,7 @@ base::Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view list) {
     const std::string_view word = list.substr(start, comma - start);
     bool found = false;
     for (FaultKind k : {FaultKind::Partition, FaultKind::Loss, FaultKind::Kill, FaultKind::Pause,
-                        FaultKind::Clock}) {
+                        FaultKind::Clock, FaultKind::CrashLoop}) {
       if (word == to_string(k)) {
         if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
         found = true;
@@ -33,7 +34,7 @@ base::Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view list) {
     }
     if (!found) {
       return base::Error{"unknown fault \"" + std::string(word) +
-                         "\" (expected partition, loss, kill, pause, clock)"};
+                         "\" (expected partition, loss, kill, pause, clock, crash-loop)"};
     }
     start = comma + 1;
   }

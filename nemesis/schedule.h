@@ -17,11 +17,12 @@
 
 namespace faultline::nemesis {
 
-enum class FaultKind { Partition, Loss, Kill, Pause, Clock };
+enum class FaultKind { Partition, Loss, Kill, Pause, Clock, CrashLoop };
 enum class Phase { Start, Stop };
 
 std::string_view to_string(FaultKind kind);
 // "partition,kill,clock" -> kinds, in the order given; errors name the unknown word.
+// CrashLoop is spelled "crash-loop".
 base::Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view list);
 
 struct ScheduledFault {

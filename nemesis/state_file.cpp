@@ -41,6 +41,7 @@ json to_json(const NemesisState& s) {
   j["killed"] = s.killed;
   j["clock_offsets_ms"] = json::object();
   for (const auto& [node, ms] : s.clock_offsets_ms) j["clock_offsets_ms"][node] = ms;
+  if (!s.clock_frozen.empty()) j["clock_frozen"] = s.clock_frozen;
   if (s.process) {
     j["process"] = {{"pidfile", s.process->pidfile},
                     {"start_command", s.process->start_command},
@@ -82,6 +83,8 @@ NemesisState from_json(const json& j, std::string* bad_key) {
         if (!ms.is_number_integer()) throw std::runtime_error("not an integer");
         s.clock_offsets_ms[node] = ms.get<int64_t>();
       }
+    } else if (key == "clock_frozen") {
+      s.clock_frozen = value.get<std::set<NodeName>>();
     } else if (key == "process") {
       ProcessRecord r;
       for (const auto& [field, v] : value.items()) {
@@ -111,7 +114,8 @@ NemesisState from_json(const json& j, std::string* bad_key) {
 }  // namespace
 
 bool NemesisState::empty() const {
-  return net_rules.empty() && paused.empty() && killed.empty() && clock_offsets_ms.empty();
+  return net_rules.empty() && paused.empty() && killed.empty() && clock_offsets_ms.empty() &&
+         clock_frozen.empty();
 }
 
 fs::path state_path(const fs::path& state_dir) { return state_dir / kStateFileName; }
@@ -202,6 +206,16 @@ void set_clock_offset(NemesisState& s, const NodeName& node, int64_t offset_ms) 
     s.clock_offsets_ms[node] = offset_ms;
   }
 }
-void clear_clock_offset(NemesisState& s, const NodeName& node) { s.clock_offsets_ms.erase(node); }
+void clear_clock_offset(NemesisState& s, const NodeName& node) {
+  s.clock_offsets_ms.erase(node);
+  s.clock_frozen.erase(node);
+}
+void add_clock_frozen(NemesisState& s, const NodeName& node) { s.clock_frozen.insert(node); }
+
+std::set<NodeName> clocks_to_reset(const NemesisState& s) {
+  std::set<NodeName> out = s.clock_frozen;
+  for (const auto& [node, ms] : s.clock_offsets_ms) out.insert(node);
+  return out;
+}
 
 }  // namespace faultline::nemesis

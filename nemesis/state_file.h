@@ -12,6 +12,7 @@
 //    "paused": {"n2": [4242]},               // pids stopped with SIGSTOP
 //    "killed": ["n3"],                       // nodes whose process was SIGKILLed
 //    "clock_offsets_ms": {"n4": 250},        // clock skew applied per node
+//    "clock_frozen": ["n5"],                 // nodes whose clock stands still
 //    "process": {"pidfile": "...", "start_command": "...", "expect": "..."}}
 //                                            // how to find and restart the target
 //                                            // (recorded by ProcessFaults; not a fault)
@@ -50,6 +51,7 @@ struct NemesisState {
   std::map<NodeName, std::set<int>> paused;  // node -> pids stopped
   std::set<NodeName> killed;
   std::map<NodeName, int64_t> clock_offsets_ms;
+  std::set<NodeName> clock_frozen;
   std::optional<ProcessRecord> process;  // metadata: not counted by empty()
 
   // True when no fault is applied (a healed cluster).
@@ -85,6 +87,10 @@ void add_killed(NemesisState& s, const NodeName& node);
 void remove_killed(NemesisState& s, const NodeName& node);
 // An offset of 0 erases the entry (the clock is back in step).
 void set_clock_offset(NemesisState& s, const NodeName& node, int64_t offset_ms);
+// Also unfreezes: a reset puts the clock back in step and running.
 void clear_clock_offset(NemesisState& s, const NodeName& node);
+void add_clock_frozen(NemesisState& s, const NodeName& node);
+// Every node whose clock a heal must reset: skewed or frozen, in name order.
+std::set<NodeName> clocks_to_reset(const NemesisState& s);
 
 }  // namespace faultline::nemesis

@@ -105,9 +105,10 @@ int run_nemesis(const NemesisArgs& a) {
   auto has = [&](nemesis::FaultKind k) {
     return std::find(kinds->begin(), kinds->end(), k) != kinds->end();
   };
-  const bool process_faults = has(nemesis::FaultKind::Kill) || has(nemesis::FaultKind::Pause);
+  const bool process_faults = has(nemesis::FaultKind::Kill) || has(nemesis::FaultKind::Pause) ||
+                              has(nemesis::FaultKind::CrashLoop);
   if (process_faults && (a.pidfile.empty() || a.start_command.empty() || a.expect.empty())) {
-    return fail("--nemesis kill/pause need --pidfile, --start-command and --expect (the "
+    return fail("--nemesis kill/pause/crash-loop need --pidfile, --start-command and --expect (the "
                 "target is found by its pidfile, never by name)");
   }
   auto nodes = load_nodes(a);
@@ -240,13 +241,13 @@ void add_nemesis_command(CLI::App& app, std::function<int()>* run) {
       "run",
       "Run a nemesis schedule against a cluster, record its ops as JSONL and always heal "
       "at the end (also on error, SIGINT, SIGTERM). Exit 0 when healed, 3 on error.");
-  cmd->add_option("--nemesis", args->nemesis, "Faults: partition,loss,kill,pause,clock")
+  cmd->add_option("--nemesis", args->nemesis, "Faults: partition,loss,kill,pause,clock,crash-loop")
       ->required();
   cmd->add_option("--nemesis-interval", args->interval_s,
                   "Mean seconds between a fault's start and stop")
       ->capture_default_str();
   cmd->add_option("--nemesis-targets", args->targets,
-                  "Nodes a kill/pause/loss/clock fault hits: one|minority|majority|all|leader")
+                  "Nodes a kill/pause/loss/clock/crash-loop fault hits: one|minority|majority|all|leader")
       ->capture_default_str();
   cmd->add_option("--nemesis-topologies", args->topologies,
                   "Partitions to pick from (default all): halves,random-halves,isolate,"

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -100,6 +102,7 @@ TEST(FaketimeEnv, PreloadsTheLibraryAndReadsTheOffsetFileWithRealMonotonic) {
                 "FAKETIME_TIMESTAMP_FILE=/opt/faultline/clock/offset",
                 "FAKETIME_DONT_FAKE_MONOTONIC=1",
                 "FAKETIME_CACHE_DURATION=0",
+                "FAKETIME_FMT=%s",
             }));
   const auto env = faketime_env("/x/off", "/lib/libfake.so");
   EXPECT_EQ(env.at(0), "LD_PRELOAD=/lib/libfake.so");
@@ -113,7 +116,8 @@ TEST(FaketimeEnv, CommandStartsWithEnvAndQuotesEveryWord) {
             // word; env (not sh) splits it, which is why the assignments go through env.
             "env 'LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'"
             " 'FAKETIME_TIMESTAMP_FILE=/opt/faultline/clock/offset'"
-            " 'FAKETIME_DONT_FAKE_MONOTONIC=1' 'FAKETIME_CACHE_DURATION=0' date +%s%N");
+            " 'FAKETIME_DONT_FAKE_MONOTONIC=1' 'FAKETIME_CACHE_DURATION=0'"
+            " 'FAKETIME_FMT=%s' date +%s%N");
 }
 
 TEST_F(ClockCommands, FaketimeCommandPassesAHostilePathAsOneValue) {
@@ -230,6 +234,76 @@ TEST_F(ClockCommands, StrobeFlipsTheFileAndLeavesZero) {
   EXPECT_EQ(entries, 1u);
 }
 
+TEST_F(ClockCommands, FreezeWritesTheNextSecondBoundaryPlusDeltaJustBeforeIt) {
+  const fs::path file = hostile_ / "clock" / "offset";
+  for (int64_t delta : {0, -2'400, 3'600}) {
+    int status = -1;
+    const std::string out = run_sh(offset_freeze_command(file.string(), delta), &status);
+    const int64_t written_ns = realtime_ns();
+    EXPECT_EQ(status, 0) << out;
+    ASSERT_EQ(out.rfind("applied=", 0), 0u) << out;
+    const std::string spec = out.substr(8, out.size() - 9);
+    EXPECT_TRUE(is_freeze_spec(spec)) << out;
+    EXPECT_EQ(slurp(file), spec + "\n");
+    // Written in the last ~50 ms of a second (give a loaded machine 200 ms), naming the
+    // boundary that follows plus delta rounded to whole seconds.
+    const int64_t second = written_ns / 1'000'000'000;
+    const int64_t into_ms = (written_ns / 1'000'000) % 1000;
+    const int64_t boundary = into_ms >= 700 ? second + 1 : second;
+    EXPECT_EQ(std::stoll(spec), boundary + (delta >= 0 ? (delta + 500) / 1000 : -((-delta + 500) / 1000)))
+        << out << " written " << into_ms << " ms into a second";
+  }
+  // The folder is made on demand, and only the offset file is left.
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(file.parent_path())) {
+    ++entries;
+    EXPECT_EQ(e.path().filename(), "offset");
+  }
+  EXPECT_EQ(entries, 1u);
+}
+
+TEST_F(ClockCommands, AFrozenClockStandsStillForTheRealLibraryAndRunsAgainAfterReset) {
+  if (!fs::exists(kFaketimeLibrary)) GTEST_SKIP() << "needs " << kFaketimeLibrary;
+  const fs::path file = hostile_ / "offset";
+  ASSERT_EQ(run_sh(offset_freeze_command(file.string(), 0)).rfind("applied=", 0), 0u);
+  // Two fresh faked processes 300 ms apart both see the frozen second.
+  auto faked_now = [&] {
+    return std::stoll(run_sh(faketime_command(file.string(), {"date", "+%s%N"})));
+  };
+  const long long a = faked_now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const long long b = faked_now();
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a % 1'000'000'000, 0);
+  EXPECT_NEAR(static_cast<double>(a - realtime_ns()) / 1e6, 0.0, 1500.0);
+  ASSERT_EQ(run_sh(offset_write_command(file.string(), "+0")), "applied=+0\n");
+  const long long c = faked_now();
+  EXPECT_NEAR(static_cast<double>(c - realtime_ns()) / 1e6, 0.0, 100.0);
+}
+
+TEST(FaketimeSpec, OnlyWholeUnsignedSecondsAreAFreeze) {
+  EXPECT_TRUE(is_freeze_spec("1718000000"));
+  EXPECT_FALSE(is_freeze_spec("+0"));
+  EXPECT_FALSE(is_freeze_spec("-1.000s"));
+  EXPECT_FALSE(is_freeze_spec("+0 x0.2"));
+  EXPECT_FALSE(is_freeze_spec(""));
+}
+
+TEST(ClockSpecChecks, AFreezeIsNeitherABumpNorAStrobeAndSettimeCannotFreeze) {
+  ClockSkew freeze;
+  freeze.delta_ms = {{"n1", 0}, {"n2", 0}};
+  freeze.freeze = true;
+  ASSERT_TRUE(refuse_as_bump(freeze).has_value());
+  EXPECT_EQ(refuse_as_bump(freeze)->size(), 2u);
+  EXPECT_TRUE(refuse_as_strobe(freeze).has_value());
+  EXPECT_FALSE(refuse_as_freeze(freeze).has_value());
+  ClockSkew bump;
+  bump.delta_ms = {{"n1", 5}};
+  EXPECT_TRUE(refuse_as_freeze(bump).has_value());
+  freeze.strobe_period_ms = 100;
+  EXPECT_TRUE(refuse_as_freeze(freeze).has_value());
+}
+
 TEST(ClockMeasurement, OffsetIsAgainstTheMidpointOfTheCall) {
   const int64_t ms = 1'000'000;
   auto r = parse_measurement("n2", "spec=+60.000s\nnow=" + std::to_string(61'005 * ms) + "\n",
@@ -264,6 +338,11 @@ TEST(ClockOutcome, DescribeSaysSpecAndMeasurement) {
   o.spec = "+60.000s";
   o.measured = {"n2", "+60.000s", 60'004, 3};
   EXPECT_EQ(describe(o), "n2: clock offset +60.000s (measured +60004 ms ±3)");
+  o.delta_ms = 0;
+  o.spec = "1718000000";
+  o.frozen = true;
+  o.measured = {"n2", "1718000000", 40, 2};
+  EXPECT_EQ(describe(o), "n2: clock frozen at 1718000000 (measured +40 ms ±2)");
 }
 
 }  // namespace

@@ -47,6 +47,13 @@ class FakeBackend final : public FaultBackend {
   Applied restart(const std::vector<NodeName>& n) override { return answer("restart" + join(n)); }
   Applied pause(const std::vector<NodeName>& n) override { return answer("pause" + join(n)); }
   Applied resume(const std::vector<NodeName>& n) override { return answer("resume" + join(n)); }
+  std::vector<CrashLoop> loops;
+  Applied crash_loop(const CrashLoop& l) override {
+    loops.push_back(l);
+    std::vector<NodeName> n;
+    for (const auto& [node, gaps] : l.gaps_ms) n.push_back(node);
+    return answer("crash-loop" + join(n));
+  }
   std::vector<ClockSkew> skews;
   Applied skew_clocks(const ClockSkew& s) override {
     skews.push_back(s);
@@ -188,6 +195,7 @@ TEST_F(NemesisDriver, BackendErrorIsRecordedInTheAppliedOp) {
 TEST_F(NemesisDriver, ClockOpsCarryTheOffsetsMeasuredOnEveryNode) {
   DriverOptions o = options({FaultKind::Clock});
   o.targets = TargetSet::Majority;
+  o.clock_freeze_share = 0;  // a freeze has no delta
   Driver d(backend_, nodes_, o, clock_, sink_);
   clock_.advance_ns(d.next_due_ns().value() - clock_.now_ns());
   d.step();
@@ -225,6 +233,7 @@ TEST_F(NemesisDriver, ClockFaultsBothBumpAndStrobeAndSayWhichInTheRequest) {
   DriverOptions o = options({FaultKind::Clock});
   o.schedule.duration_ms = 200'000;  // many clock faults
   o.clock_strobe_share = 0.5;
+  o.clock_freeze_share = 0;
   Driver d(backend_, nodes_, o, clock_, sink_);
   run_to_end(d);
   int strobes = 0, bumps = 0;
@@ -256,6 +265,104 @@ TEST(NemesisTopologies, ParsesKnownNamesAndNamesTheUnknownOne) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("\"ring\""), std::string::npos);
   EXPECT_EQ(parse_target_set("leader").value(), TargetSet::Leader);
+}
+
+TEST_F(NemesisDriver, ClockFreezesHoldTheClockWithoutAStepUntilTheStopResetsIt) {
+  DriverOptions o = options({FaultKind::Clock});
+  o.schedule.duration_ms = 200'000;  // many clock faults
+  o.clock_freeze_share = 0.5;
+  o.clock_strobe_share = 0;
+  Driver d(backend_, nodes_, o, clock_, sink_);
+  run_to_end(d);
+  int freezes = 0, bumps = 0;
+  for (const auto& skew : backend_.skews) {
+    EXPECT_EQ(skew.strobe_period_ms, 0);
+    if (!skew.freeze) {
+      ++bumps;
+      continue;
+    }
+    ++freezes;
+    for (const auto& [node, delta] : skew.delta_ms) EXPECT_EQ(delta, 0) << node;
+  }
+  EXPECT_GT(freezes, 0);
+  EXPECT_GT(bumps, 0);
+  // The history says which starts were freezes, and every start has its stop (a reset).
+  int requested_freezes = 0, starts = 0, stops = 0;
+  for (const auto& op : ops_) {
+    if (!op.value.contains("requested")) continue;
+    if (op.f == "start-clock") ++starts;
+    if (op.f == "stop-clock") ++stops;
+    if (op.f == "start-clock" && op.value["requested"].contains("freeze")) ++requested_freezes;
+  }
+  EXPECT_EQ(requested_freezes, freezes);
+  EXPECT_GE(stops, starts - 1);  // the last start may be left to the final heal
+}
+
+TEST(NemesisClockFaults, AListGivesEachNamedFlavourAnEqualShare) {
+  DriverOptions o;
+  ASSERT_TRUE(set_clock_faults(o, "freeze").ok());
+  EXPECT_EQ(o.clock_freeze_share, 1.0);
+  ASSERT_TRUE(set_clock_faults(o, "bump,strobe").ok());
+  EXPECT_EQ(o.clock_freeze_share, 0.0);
+  EXPECT_EQ(o.clock_strobe_share, 0.5);
+  ASSERT_TRUE(set_clock_faults(o, "strobe,freeze").ok());
+  EXPECT_EQ(o.clock_freeze_share, 0.5);
+  EXPECT_EQ(o.clock_strobe_share, 1.0);
+  ASSERT_TRUE(set_clock_faults(o, "bump,strobe,freeze").ok());
+  EXPECT_DOUBLE_EQ(o.clock_freeze_share, 1.0 / 3);
+  EXPECT_EQ(o.clock_strobe_share, 0.5);
+  const DriverOptions before = o;
+  auto bad = set_clock_faults(o, "bump,melt");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "unknown clock fault \"melt\" (expected bump, strobe, freeze)");
+  EXPECT_EQ(o.clock_freeze_share, before.clock_freeze_share);
+  EXPECT_FALSE(set_clock_faults(o, "").ok());
+}
+
+TEST_F(NemesisDriver, NoFreezeShareKeepsTheEarlierClockSchedule) {
+  // A share of 0 draws nothing, so a seed's clock faults are what they were before
+  // freezes existed.
+  DriverOptions o = options({FaultKind::Clock});
+  o.schedule.duration_ms = 100'000;
+  o.clock_freeze_share = 0;
+  Driver d(backend_, nodes_, o, clock_, sink_);
+  run_to_end(d);
+  for (const auto& skew : backend_.skews) EXPECT_FALSE(skew.freeze);
+}
+
+TEST_F(NemesisDriver, CrashLoopsGiveEachTargetSeededGapsForTheLoopAndTheStopRestarts) {
+  DriverOptions o = options({FaultKind::CrashLoop});
+  o.targets = TargetSet::Majority;
+  o.crash_loop_min_gap_ms = 50;
+  o.crash_loop_max_gap_ms = 200;
+  Driver d(backend_, nodes_, o, clock_, sink_);
+  run_to_end(d);
+  ASSERT_FALSE(backend_.loops.empty());
+  for (const auto& loop : backend_.loops) {
+    ASSERT_EQ(loop.gaps_ms.size(), 2u);  // a majority of 3
+    for (const auto& [node, gaps] : loop.gaps_ms) {
+      int64_t total = 0;
+      for (int64_t g : gaps) {
+        EXPECT_GE(g, 50) << node;
+        EXPECT_LE(g, 200) << node;
+        total += g;
+      }
+      // Gaps cover min(interval, 10 s) and no more than one gap beyond it.
+      EXPECT_GE(total, 1000) << node;
+      EXPECT_LT(total, 1200) << node;
+    }
+  }
+  int starts = 0, stops = 0;
+  for (const auto& op : ops_) {
+    if (!op.value.contains("requested")) continue;
+    if (op.f == "start-crash-loop") ++starts;
+    if (op.f == "stop-crash-loop") ++stops;
+  }
+  EXPECT_EQ(starts, static_cast<int>(backend_.loops.size()));
+  EXPECT_GE(stops, starts - 1);
+  int restarts = 0;
+  for (const auto& c : backend_.calls) restarts += c.rfind("restart", 0) == 0;
+  EXPECT_EQ(restarts, stops);
 }
 
 }  // namespace

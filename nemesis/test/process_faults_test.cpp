@@ -190,5 +190,65 @@ TEST(ProcessOutcome, DescribeSaysPidAndSignal) {
   EXPECT_EQ(describe({"n3", ProcessAction::Paused, 7, SIGSTOP, ""}), "n3: paused pid 7 (SIGSTOP)");
 }
 
+TEST(ProcessCommands, CrashLoopKillsAndRestartsOurProcessOnceAGap) {
+  char tmpl[] = "/tmp/fl-crash-loop-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const fs::path dir = tmpl;
+  const fs::path hostile = dir / "a b'c$(touch pwned)";
+  fs::create_directories(hostile);
+  // A target that writes its own pidfile and runs until killed.
+  const fs::path script = hostile / "fl-target.sh";
+  std::ofstream(script) << "echo $$ > \"$1\"; while :; do sleep 0.05; done\n";
+  ProcessSpec spec;
+  spec.pidfile = (hostile / "t.pid").string();
+  spec.expect = "fl-target.sh";
+  auto q = [](const fs::path& p) {
+    std::string out = "'";
+    for (char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  };
+  spec.start_command = "sh " + q(script) + " " + q(spec.pidfile) + " >/dev/null 2>&1 &";
+  spec.start_wait_ms = 2000;
+  ASSERT_EQ(run_sh(spec.start_command + " sleep 0.2; cat " + q(spec.pidfile)).empty(), false);
+  const int first = std::stoi(run_sh("cat " + q(spec.pidfile)));
+
+  int status = -1;
+  const std::string out = run_sh(crash_loop_command(spec, {30, 40, 30}), &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("restarts=3\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("late=0\n"), std::string::npos) << out;
+  const size_t at = out.find("pid=");
+  ASSERT_NE(at, std::string::npos) << out;
+  const int last = std::atoi(out.c_str() + at + 4);
+  EXPECT_GT(last, 0);
+  EXPECT_NE(last, first);
+  // The first one was killed: its pid no longer names our script.
+  EXPECT_EQ(run_sh("tr '\\0' ' ' </proc/" + std::to_string(first) + "/cmdline 2>/dev/null")
+                .find("fl-target.sh"),
+            std::string::npos);
+  EXPECT_EQ(::kill(last, 0), 0);  // the last start is running
+  EXPECT_EQ(std::stoi(run_sh("cat " + q(spec.pidfile))), last);
+  EXPECT_FALSE(fs::exists(hostile / "pwned"));
+  EXPECT_FALSE(fs::exists("pwned"));
+  ::kill(last, SIGKILL);
+
+  // A pidfile naming a process that is not ours: nothing is killed, a start is made.
+  std::ofstream(spec.pidfile, std::ios::trunc) << ::getpid() << "\n";
+  const std::string foreign = run_sh(crash_loop_command(spec, {10}), &status);
+  EXPECT_EQ(status, 0) << foreign;
+  EXPECT_EQ(::kill(::getpid(), 0), 0);
+  const size_t at2 = foreign.find("pid=");
+  ASSERT_NE(at2, std::string::npos) << foreign;
+  const int started = std::atoi(foreign.c_str() + at2 + 4);
+  EXPECT_GT(started, 0) << foreign;
+  if (started > 0 && started != ::getpid()) ::kill(started, SIGKILL);
+  fs::remove_all(dir);
+}
+
+TEST(ProcessOutcome, ACrashLoopSaysHowManyRestarts) {
+  NodeOutcome o{"n2", ProcessAction::CrashLooped, 77, SIGKILL, "", 25};
+  EXPECT_EQ(describe(o), "n2: crash looped pid 77 (SIGKILL) (25 restarts)");
+}
+
 }  // namespace
 }  // namespace faultline::nemesis

@@ -110,6 +110,21 @@ TEST_F(StateFile, HealingEveryEntryGivesTheEmptyState) {
   EXPECT_EQ(s, NemesisState{});
 }
 
+TEST_F(StateFile, AFrozenClockIsRecordedUntilItsResetAndHealsResetIt) {
+  const fs::path p = state_path(dir_);
+  ASSERT_TRUE(update_state(p, [](NemesisState& s) { add_clock_frozen(s, "n5"); }).ok());
+  auto back = read_state(p);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->clock_frozen, std::set<NodeName>{"n5"});
+  EXPECT_FALSE(back->empty());
+  set_clock_offset(*back, "n2", 300);
+  EXPECT_EQ(clocks_to_reset(*back), (std::set<NodeName>{"n2", "n5"}));
+  clear_clock_offset(*back, "n5");
+  clear_clock_offset(*back, "n2");
+  EXPECT_TRUE(back->empty());
+  EXPECT_EQ(*back, NemesisState{});
+}
+
 TEST_F(StateFile, UpdateReadsChangesAndWrites) {
   const fs::path p = state_path(dir_);
   ASSERT_TRUE(update_state(p, [](NemesisState& s) { add_killed(s, "n2"); }).ok());
