@@ -89,13 +89,15 @@ void add_run_command(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--keys", c.keys, "Keys in use at once (register) / sets (set)")->capture_default_str();
   cmd->add_option("--bug", c.bugs, bugs_help());
   cmd->add_option("--read-mode", c.read_mode, read_modes_help());
-  cmd->add_option("--nemesis", c.nemesis, "Faults: partition,loss,kill,pause,clock (empty: none)");
+  cmd->add_option("--nemesis", c.nemesis, "Faults: partition,loss,kill,pause,clock,crash-loop (empty: none)");
   cmd->add_option("--nemesis-interval", c.nemesis_interval_s, "Mean seconds between a fault's start and stop")
       ->capture_default_str();
   cmd->add_option("--nemesis-targets", c.nemesis_targets, "one | minority | majority | all | leader")
       ->capture_default_str();
   cmd->add_option("--nemesis-topologies", c.nemesis_topologies,
                   "Partition shapes: halves,random-halves,isolate,isolate-leader,majorities-ring,bridge,minority-third");
+  cmd->add_option("--clock-faults", c.clock_faults,
+                  "Clock fault flavours: bump,strobe,freeze (default: all; a freeze holds the clock still)");
   cmd->add_option("--time-limit", c.time_limit_s, "Seconds of the main phase")->capture_default_str();
   cmd->add_option("--concurrency", c.concurrency, "Client threads")->capture_default_str();
   cmd->add_option("--rate", c.rate, "Operations per second over all clients")->capture_default_str();

@@ -58,6 +58,7 @@ history::Value to_json(const RunConfig& c) {
       {"nemesis_interval_s", c.nemesis_interval_s},
       {"nemesis_targets", c.nemesis_targets},
       {"nemesis_topologies", c.nemesis_topologies},
+      {"clock_faults", c.clock_faults},
       {"time_limit_s", c.time_limit_s},
       {"concurrency", c.concurrency},
       {"rate", c.rate},
@@ -90,6 +91,7 @@ base::Result<RunConfig> config_from_json(const history::Value& j) {
     get("nemesis_interval_s", c.nemesis_interval_s);
     get("nemesis_targets", c.nemesis_targets);
     get("nemesis_topologies", c.nemesis_topologies);
+    get("clock_faults", c.clock_faults);
     get("time_limit_s", c.time_limit_s);
     get("concurrency", c.concurrency);
     get("rate", c.rate);

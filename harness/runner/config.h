@@ -28,6 +28,7 @@ struct RunConfig {
   double nemesis_interval_s = 5;
   std::string nemesis_targets = "one";  // one|minority|majority|all|leader
   std::string nemesis_topologies;       // empty: all
+  std::string clock_faults;             // bump,strobe,freeze subset; empty: the default mix
 
   double time_limit_s = 60;
   int concurrency = 10;

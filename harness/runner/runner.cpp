@@ -149,6 +149,10 @@ TestOutcome TestRun::run() {
     if (!t.ok()) return fail("--nemesis-topologies: " + t.error().message);
     driver_options.topologies = *t;
   }
+  if (!config_.clock_faults.empty()) {
+    if (auto s = nemesis::set_clock_faults(driver_options, config_.clock_faults); !s.ok())
+      return fail("--clock-faults: " + s.error().message);
+  }
   workloads::WorkloadOptions workload_options;
   workload_options.name = config_.workload;
   workload_options.keys = config_.keys;
