@@ -92,7 +92,10 @@ base::Result<BankCall> to_bank_call(const OpSpec& op, twopc::TxnId read_txn, con
   }
   if (op.f == "read") {
     call.kind = BankCall::Kind::ReadAll;
-    call.request.txn = read_txn;
+    // A read that names its transaction ({"txn": id}, so the checker can tell what its
+    // client saw) runs under that id; else under the client's own.
+    int64_t txn = 0;
+    call.request.txn = integer_field(op.value, "txn", txn) && txn > 0 ? static_cast<twopc::TxnId>(txn) : read_txn;
     call.request.kind = twopc::TxnKind::ReadAll;
     return call;
   }

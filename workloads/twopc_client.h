@@ -44,9 +44,9 @@ struct BankCall {
 };
 
 // The call for `op`: transfer -> Transfer (value {"txn" > 0, "from", "to", "amount"},
-// integers), read -> ReadAll as transaction `read_txn`, audit -> Audit of op.node, or of
-// `home` when the op names none. Error: another f, or a transfer value missing a field
-// or holding a non-integer.
+// integers); read -> ReadAll as the transaction its value names ({"txn": id > 0}), else
+// as `read_txn`; audit -> Audit of op.node, or of `home` when the op names none. Error:
+// another f, or a transfer value missing a field or holding a non-integer.
 base::Result<BankCall> to_bank_call(const OpSpec& op, targets::twopc::TxnId read_txn, const std::string& home);
 
 // The id of the n-th read-all (n >= 0) of client `client_id`: transfers take 1, 2, 3, ...

@@ -50,11 +50,13 @@ TEST(BankMapping, TransferCarriesTheClientsTxnAndAccounts) {
   EXPECT_EQ(call.request.amount, 3);
 }
 
-TEST(BankMapping, ReadIsAReadAllUnderTheGivenTxn) {
+TEST(BankMapping, ReadIsAReadAllUnderItsOwnTxnElseTheClients) {
   const BankCall call = call_for(bank_op("read"));
   EXPECT_EQ(call.kind, BankCall::Kind::ReadAll);
   EXPECT_EQ(call.request.kind, twopc::TxnKind::ReadAll);
   EXPECT_EQ(call.request.txn, 99u);
+  // A read that names its transaction runs under that id.
+  EXPECT_EQ(call_for(bank_op("read", Value{{"txn", 18}})).request.txn, 18u);
 }
 
 TEST(BankMapping, AuditGoesToItsPinnedNodeElseHome) {
