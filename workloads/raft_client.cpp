@@ -27,7 +27,7 @@ bool value_text(const Value& v, std::string& out) {
 }
 
 base::Error bad_op(const OpSpec& op, const std::string& why) {
-  return base::Error{"cannot map " + op.f + " " + history::to_text(op.value) + " onto raft: " +
+  return base::Error{"cannot map " + op.f + " " + history::to_text(op.value) + " onto the key-value protocol: " +
                      why};
 }
 

@@ -89,6 +89,9 @@ void add_run_command(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--keys", c.keys, "Keys in use at once (register) / sets (set)")->capture_default_str();
   cmd->add_option("--bug", c.bugs, bugs_help());
   cmd->add_option("--read-mode", c.read_mode, read_modes_help());
+  cmd->add_flag_callback("--etcd-serializable-reads", [&c] { c.read_mode = "serializable"; },
+                         "etcd: serializable reads (any member answers from its local state, maybe stale); "
+                         "same as --read-mode serializable");
   cmd->add_option("--nemesis", c.nemesis, "Faults: partition,loss,kill,pause,clock,crash-loop (empty: none)");
   cmd->add_option("--nemesis-interval", c.nemesis_interval_s, "Mean seconds between a fault's start and stop")
       ->capture_default_str();

@@ -1,5 +1,6 @@
 #include "harness/runner/target.h"
 
+#include "harness/runner/etcd_target.h"
 #include "harness/runner/raft_target.h"
 #include "harness/runner/twopc_target.h"
 
@@ -24,7 +25,7 @@ fs::path server_binary(const RunConfig& config, const std::string& name) {
 }
 
 const std::vector<TargetKind>& target_kinds() {
-  static const std::vector<TargetKind> kinds = {raft_target_kind(), zab_target_kind(), twopc_target_kind()};
+  static const std::vector<TargetKind> kinds = {raft_target_kind(), zab_target_kind(), etcd_target_kind(), twopc_target_kind()};
   return kinds;
 }
 

@@ -20,7 +20,7 @@ TEST(RunConfig, EachBadOptionIsNamedInTheError) {
     auto s = validate(c);
     return s.ok() ? std::string() : s.error().message;
   };
-  EXPECT_NE(error_of([](RunConfig& c) { c.target = "etcd"; }).find("--target"), std::string::npos);
+  EXPECT_NE(error_of([](RunConfig& c) { c.target = "cassandra"; }).find("--target"), std::string::npos);
   EXPECT_NE(error_of([](RunConfig& c) { c.workload = "bank"; }).find("--workload"), std::string::npos);
   EXPECT_NE(error_of([](RunConfig& c) { c.read_mode = "fast"; }).find("--read-mode"), std::string::npos);
   EXPECT_NE(error_of([](RunConfig& c) { c.concurrency = 0; }).find("--concurrency"), std::string::npos);
