@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,46 +16,19 @@
 #include <string>
 #include <thread>
 
+#include "tests/e2e/run_fixture.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Shell {
-  int exit_code = -1;
-  std::string output;
-};
+using faultline::tests::q;
+using faultline::tests::sh;
+using faultline::tests::Shell;
 
-// Runs `command` with sh, stdout and stderr together.
-Shell sh(const std::string& command) {
-  Shell r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
-
-class RunE2e : public ::testing::Test {
+class RunE2e : public faultline::tests::RunFixture {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, iptables)";
-    std::string pattern = (fs::temp_directory_path() / "faultline-run-e2e-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-  }
-  void TearDown() override {
-    if (dir_.empty()) return;
-    // Whatever happened, the cluster goes (a run takes it down itself; this is for a
-    // run that was killed or failed early).
-    sh(std::string(FAULTLINE_BIN) + " cluster down --state-dir " + q(state()));
-    fs::remove_all(dir_);
-  }
-  std::string state() const { return (dir_ / "cluster").string(); }
-  std::string store() const { return (dir_ / "store").string(); }
+  RunE2e() : RunFixture("faultline-run-e2e") {}
 
   std::string run_command(int subnet, const std::string& extra) const {
     return std::string(FAULTLINE_BIN) + " run --nodes 5 --subnet 10.77." + std::to_string(subnet) +
@@ -68,7 +40,6 @@ class RunE2e : public ::testing::Test {
     std::printf("%s\n", r.output.c_str());
     return r;
   }
-  fs::path dir_;
 };
 
 TEST_F(RunE2e, RaftRegisterUnderPartitionKillPauseClockIsValid) {
