@@ -1,29 +1,37 @@
 #!/usr/bin/env bash
-# The bug matrix (issue [runner]; not in CI): every planted raft bug and the correct
-# build, each run SEEDS times for SECONDS on a local 5-node cluster, with the workload
-# and nemesis most likely to expose it; then docs/BUGS-FOUND.md is written from the
-# stored results: detection rate, median time to the first anomaly, false alarms.
+# The bug matrix (issues [runner], [zab]; not in CI): every planted bug of a target and
+# its correct build, each run SEEDS times for SECONDS on a local 5-node cluster, with the
+# workload and nemesis most likely to expose it; then docs/BUGS-FOUND.md is written from
+# the stored results: detection rate, median time to the first anomaly, false alarms.
 #
 #   bash scripts/bug_matrix.sh [build-dir]        # SEEDS=5 SECONDS_PER_RUN=120 PARALLEL=2
+#   TARGET=zab bash scripts/bug_matrix.sh [build-dir]
 #
-# Runs go to $STORE (default /tmp/faultline-bug-matrix); each parallel lane has its own
-# subnet (10.77.10x.0/24) and cluster state dir. Needs root. Exit 0 when it finished.
+# TARGET=raft (default) writes the top of docs/BUGS-FOUND.md; another target writes its
+# "## <target>" section and keeps the rest. (2PC has its own: scripts/twopc_matrix.sh.)
+# Runs go to $STORE (default /tmp/faultline-bug-matrix[-<target>]); each parallel lane
+# has its own subnet (raft 10.77.10x.0/24, zab 10.77.14x.0/24) and cluster state dir.
+# Needs root. Exit 0 when it finished.
 # SUMMARY_ONLY=1 rewrites the table from $STORE/results.tsv without running anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build}
+build=$(cd "${1:-build}" && pwd)
+target=${TARGET:-raft}
 seeds=${SEEDS:-5}
 seconds=${SECONDS_PER_RUN:-120}
 parallel=${PARALLEL:-2}
-store=${STORE:-/tmp/faultline-bug-matrix}
+store=${STORE:-/tmp/faultline-bug-matrix$([[ $target == raft ]] || echo "-$target")}
 out=${OUT:-docs/BUGS-FOUND.md}
 
 # A private copy of the binaries: rebuilding while the matrix runs must not change it.
 bin=$(mktemp -d /tmp/faultline-matrix-bin-XXXXXX)
 trap 'rm -rf "$bin"' EXIT
-cp "$build/harness/faultline" "$build/harness/faultline-raft" "$build/harness/faultline-settime" "$bin/"
+cp "$build/harness/faultline" "$build/harness/faultline-$target" "$build/harness/faultline-settime" "$bin/"
 
 # name | expected (valid|invalid) | faultline run arguments
+case $target in
+raft)
+lane_base=100
 matrix=(
   "correct-register|valid|--workload register --nemesis partition,kill,pause,clock --nemesis-interval 5"
   "correct-set|valid|--workload set --nemesis partition,kill,pause,clock --nemesis-targets majority --nemesis-interval 5"
@@ -35,6 +43,21 @@ matrix=(
   "lease-no-clock|valid|--workload register --read-mode lease --nemesis partition --nemesis-topologies isolate-leader,halves --nemesis-interval 5"
   "lease-clock|invalid|--workload register --read-mode lease --nemesis partition,clock --clock-faults freeze --nemesis-topologies isolate-leader --nemesis-targets leader --nemesis-interval 4"
 )
+;;
+zab)
+lane_base=140
+matrix=(
+  "zab-correct-register|valid|--target zab --read-mode sync --workload register --nemesis partition,kill,pause,clock --nemesis-interval 5"
+  "zab-correct-set|valid|--target zab --read-mode sync --workload set --nemesis partition,kill,pause,clock --nemesis-targets majority --nemesis-interval 5"
+  "zab-local-reads|invalid|--target zab --read-mode local --workload register --nemesis partition --nemesis-interval 5"
+  "zab-skip-sync|invalid|--target zab --read-mode sync --workload set --bug skip-sync --nemesis partition,kill --nemesis-targets minority --nemesis-interval 3"
+  "zab-commit-before-quorum|invalid|--target zab --read-mode sync --workload set --bug commit-before-quorum --nemesis partition,kill --nemesis-targets leader --nemesis-interval 3"
+  "zab-no-epoch-fence|invalid|--target zab --read-mode sync --workload register --bug no-epoch-fence --nemesis partition --nemesis-topologies isolate-leader --nemesis-interval 3"
+  "zab-ack-before-persist|invalid|--target zab --read-mode sync --workload set --bug ack-before-persist --nemesis kill --nemesis-targets all --nemesis-interval 3"
+)
+;;
+*) echo "TARGET must be raft or zab (2PC: scripts/twopc_matrix.sh)" >&2; exit 3 ;;
+esac
 
 # ONLY="name1 name2" runs just those configurations, replacing their rows in results.tsv.
 if [[ -n ${ONLY:-} ]]; then
@@ -52,7 +75,7 @@ results="$store/results.tsv"
 
 run_lane() {
   local lane=$1
-  local subnet="10.77.$((100 + lane)).0/24"
+  local subnet="10.77.$((lane_base + lane)).0/24"
   local state="$store/cluster-$lane"
   local i=0
   for entry in "${run_matrix[@]}"; do
@@ -64,7 +87,7 @@ run_lane() {
       # shellcheck disable=SC2086
       "$bin/faultline" run $args --seed "$seed" --time-limit "$seconds" --nodes 5 \
         --subnet "$subnet" --state-dir "$state" --store "$store" --test-name "$name" \
-        --target-binary "$bin/faultline-raft" >"$store/$name-$seed.log" 2>&1
+        >"$store/$name-$seed.log" 2>&1
       local code=$?
       set -e
       # The run directory from the run's own output (store/latest may already point at
@@ -99,10 +122,10 @@ if [[ ${SUMMARY_ONLY:-0} != 1 ]]; then
   for p in "${pids[@]}"; do wait "$p"; done
 fi
 
-python3 - "$results" "$out" "$seeds" "$seconds" "$store" "${matrix[@]}" <<'PY'
+python3 - "$results" "$out" "$seeds" "$seconds" "$store" "$target" "${matrix[@]}" <<'PY'
 import re, statistics, sys
-results, out, seeds, seconds, store = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-matrix = [m.split("|", 2) for m in sys.argv[6:]]
+results, out, seeds, seconds, store, target = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+matrix = [m.split("|", 2) for m in sys.argv[7:]]
 import json, os
 rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
 for r in rows:  # fill in what a lane could not read at the time
@@ -117,10 +140,11 @@ for r in rows:  # fill in what a lane could not read at the time
         r[4] = str(json.load(open(os.path.join(r[6], "results.json"))).get("first_anomaly_s", r[4]))
     except (OSError, ValueError, IndexError):
         pass
+command = "bash scripts/bug_matrix.sh" if target == "raft" else f"TARGET={target} bash scripts/bug_matrix.sh"
 lines = [
-    "# Bugs found: the raft bug matrix",
+    "# Bugs found: the raft bug matrix" if target == "raft" else f"## {target}",
     "",
-    f"Produced by `bash scripts/bug_matrix.sh` (SEEDS={seeds}, SECONDS_PER_RUN={seconds}): each",
+    f"Produced by `{command}` (SEEDS={seeds}, SECONDS_PER_RUN={seconds}): each",
     "configuration runs once per seed on a local 5-node cluster (`faultline run`, 10",
     "clients, 200 ops/s). *Found* = exit 1 (invalid) for a planted bug; for a correct",
     "configuration any exit other than 0 is a false alarm. *First anomaly* = when, in the",
@@ -141,8 +165,26 @@ for name, expected, args in matrix:
     found = f"{hits}/{len(codes)}" + (" valid" if expected == "valid" else "")
     lines.append(f"| {name} | `{args}` | {expected} | {found} | {' '.join(map(str, codes))} | {median} |")
 lines += ["", "Exit codes: 0 valid, 1 invalid, 2 unknown, 3 harness error. Per-run logs and stores",
-          "are under $STORE (default /tmp/faultline-bug-matrix).",
-          "",
+          "are under $STORE (default /tmp/faultline-bug-matrix[-<target>]).",
+          ""]
+if target != "raft":
+    lines += [f"What each planted bug changes and breaks: [targets/{target}/BUGS.md](../targets/{target}/BUGS.md)."]
+    try:
+        previous = open(out).read()
+    except OSError:
+        previous = ""
+    # Replace this target's section (up to the next "## " heading), or append it.
+    start = previous.find(f"\n## {target}\n")
+    if start < 0:
+        text = previous.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+    else:
+        end = previous.find("\n## ", start + 1)
+        rest = previous[end + 1:] if end >= 0 else ""
+        text = previous[:start + 1] + "\n".join(lines) + "\n" + ("\n" + rest if rest else "")
+    open(out, "w").write(text)
+    print("\n".join(lines))
+    sys.exit(0)
+lines += [
           "A bug found in fewer than 4 of 5 seeds misses the matrix's goal. What real runs find,",
           "what was tried for commit-old-term and forget-vote (found in simulation,",
           "tests/sim/raft_sim_test.cpp, not in real runs) and why:",
