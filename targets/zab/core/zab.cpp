@@ -116,6 +116,8 @@ void Zab::look(const char* why) {
   synced_ = false;
   established_ = false;
   discovered_ = false;
+  epoch_quorum_ = false;
+  epoch_acks_.clear();
   epoch_acked_ = false;
   follower_info_.clear();
   acked_epoch_.clear();
@@ -296,6 +298,8 @@ void Zab::lead() {
   leader_ = config_.id;
   established_ = false;
   discovered_ = false;
+  epoch_quorum_ = false;
+  epoch_acks_.clear();
   counter_ = 0;
   previous_current_epoch_ = hs_.current_epoch;
   follower_info_.clear();
@@ -316,10 +320,29 @@ void Zab::check_discovery() {
   new_epoch_ = highest + 1;
   discovered_ = true;
   hs_.accepted_epoch = new_epoch_;
-  hs_.current_epoch = new_epoch_;  // the leader's own history is the new epoch's
   hard_state_dirty_ = true;
   for (const auto& [peer, epoch] : follower_info_)
     if (peer != config_.id) send_new_epoch(peer);
+  check_epoch_quorum();
+}
+
+void Zab::check_epoch_quorum() {
+  if (epoch_quorum_ || epoch_acks_.size() + 1 < quorum()) return;
+  // A quorum has accepted the new epoch, so no leader of an earlier one can commit any
+  // more, and we hold the most recent history of that quorum: everything committed.
+  // Only now is our history the new epoch's (ZooKeeper sets currentEpoch after
+  // waitForEpochAck). Taken at discovery, a leader that never got this far — the
+  // quorum that sent FOLLOWERINFO went back to the old leader, which went on
+  // committing — would vote (newEpoch, stale zxid), beat every up-to-date server in
+  // the next election and truncate committed transactions from them.
+  epoch_quorum_ = true;
+  hs_.current_epoch = new_epoch_;
+  hard_state_dirty_ = true;
+  for (const auto& [follower, zxid] : epoch_acks_) {
+    acked_[follower] = zxid;
+    send_new_leader(follower);
+  }
+  epoch_acks_.clear();
   if (quorum() == 1) {
     established_ = true;
     commit_to(last_zxid());
@@ -374,11 +397,12 @@ void Zab::on_follower_message(const Message& m) {
         acked_epoch_.erase(m.from);
         synced_followers_.erase(m.from);
         acked_.erase(m.from);
+        epoch_acks_.erase(m.from);
         send_new_epoch(m.from);
       }
       return;
     case MessageType::AckEpoch: {
-      if (!discovered_ || m.epoch != new_epoch_ || acked_epoch_.count(m.from)) return;
+      if (!discovered_ || m.epoch != new_epoch_ || acked_epoch_.count(m.from) || epoch_acks_.count(m.from)) return;
       // While discovering: a follower whose history is more recent than ours means we
       // must not lead (Zab's leader takes the most recent history of the quorum;
       // ZooKeeper gives up). Once established, our history holds everything committed
@@ -388,6 +412,14 @@ void Zab::on_follower_message(const Message& m) {
       if (!established_ &&
           std::make_tuple(m.current_epoch, m.zxid) > std::make_tuple(previous_current_epoch_, last_zxid())) {
         look("a follower with a more recent history");
+        return;
+      }
+      if (!epoch_quorum_) {
+        // NEWLEADER (and with it currentEpoch := newEpoch at the follower) waits for a
+        // quorum of ACKEPOCHs: until then an old leader may still commit beyond our
+        // history through servers that sent us FOLLOWERINFO and went back to it.
+        epoch_acks_[m.from] = m.zxid;
+        check_epoch_quorum();
         return;
       }
       acked_[m.from] = m.zxid;

@@ -103,6 +103,7 @@ class Zab {
   void send_follower_info();                    // follower -> leader_: its acceptedEpoch
   void send_new_epoch(const NodeId& follower);  // leader: the new epoch
   void check_discovery();
+  void check_epoch_quorum();  // leader: NEWLEADER once a quorum has ACKEPOCHed
   void send_new_leader(const NodeId& follower);
   // Leader: a new transaction of this epoch, logged and sent to every follower.
   Zxid broadcast(TxnType type, std::string data);
@@ -146,6 +147,8 @@ class Zab {
   bool discovered_ = false;
   uint32_t counter_ = 0;
   std::map<NodeId, Epoch> follower_info_;   // discovery
+  bool epoch_quorum_ = false;               // a quorum (with us) acked the new epoch
+  std::map<NodeId, Zxid> epoch_acks_;       // ACKEPOCHs (last zxid) awaiting that quorum
   std::set<NodeId> acked_epoch_;            // sent NEWLEADER
   std::set<NodeId> synced_followers_;       // acked NEWLEADER
   std::map<NodeId, Zxid> acked_;            // the highest zxid each follower logged

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -261,6 +262,100 @@ TEST(ZabBroadcast, SyncMarkerIsDeliveredAtTheServerThatAskedAfterEarlierCommits)
   EXPECT_EQ(delivered[0].data, "w");
   EXPECT_EQ(delivered[1].type, TxnType::Sync);
   EXPECT_EQ(delivered[1].data, follower + "\n42");
+}
+
+// Steps `m` into `z` and returns what it sends (the Ready is taken and advanced).
+std::vector<Message> step_and_take(Zab& z, Message m) {
+  m.to = z.id();
+  z.step(m);
+  Ready r = z.ready();
+  z.advance();
+  return r.messages;
+}
+
+Message looking_vote(const NodeId& from, const Vote& vote, uint64_t round) {
+  Message m;
+  m.type = MessageType::Notification;
+  m.from = from;
+  m.state = ServerState::Looking;
+  m.vote = vote;
+  m.round = round;
+  m.epoch = vote.epoch;
+  return m;
+}
+
+Message follower_message(MessageType type, const NodeId& from, Epoch epoch, Zxid zxid = 0,
+                         Epoch current_epoch = 0) {
+  Message m;
+  m.type = type;
+  m.from = from;
+  m.epoch = epoch;
+  m.zxid = zxid;
+  m.current_epoch = current_epoch;
+  return m;
+}
+
+TEST(ZabRegression, LeaderThatDiscoveredButWasNotAckedKeepsItsCurrentEpochForTheNextVote) {
+  // Real runs (partition, kill, pause): n5 was elected, discovered epoch 6 from the
+  // FOLLOWERINFO of a quorum, but its NEWEPOCH never arrived; those servers went back
+  // to the epoch-5 leader, which committed 5:1..5:222. Having taken currentEpoch 6 at
+  // discovery, n5 voted (6, 4:235), beat every server holding 5:222, led epoch 7 and
+  // truncated delivered transactions. currentEpoch moves only once a quorum acks.
+  Config config;
+  config.id = "n1";
+  config.voters = {"n1", "n2", "n3", "n4", "n5"};
+  Durable disk;
+  disk.hard_state = {4, 4};
+  disk.history = {Txn{make_zxid(4, 1), TxnType::Command, "a"}};
+  Zab z(config, disk);
+  z.ready();
+  z.advance();
+  const Vote mine{"n1", make_zxid(4, 1), 4};
+  step_and_take(z, looking_vote("n2", mine, 1));
+  step_and_take(z, looking_vote("n3", mine, 1));
+  ASSERT_EQ(z.state(), ServerState::Leading);
+  step_and_take(z, follower_message(MessageType::FollowerInfo, "n2", 4));
+  step_and_take(z, follower_message(MessageType::FollowerInfo, "n3", 4));
+  ASSERT_EQ(z.hard_state().accepted_epoch, 5u) << "discovered epoch 5";
+  EXPECT_EQ(z.hard_state().current_epoch, 4u) << "no quorum has accepted epoch 5 yet";
+  // Its NEWEPOCHs are lost; it stops leading and looks again.
+  for (int i = 0; i < 3 * config.timeout_ticks && z.state() == ServerState::Leading; ++i) {
+    z.tick();
+    z.ready();
+    z.advance();
+  }
+  ASSERT_EQ(z.state(), ServerState::Looking);
+  // The epoch-4 leader went on committing through n2 and n3: their vote must win.
+  const Vote ahead{"n2", make_zxid(4, 9), 4};
+  const auto sent = step_and_take(z, looking_vote("n2", ahead, 100));
+  ASSERT_FALSE(sent.empty());
+  for (const Message& m : sent) EXPECT_EQ(m.vote, ahead) << "n1 must adopt the more recent history";
+}
+
+TEST(ZabRegression, NewLeaderWaitsForAQuorumOfEpochAcks) {
+  // A follower takes the leader's history as currentEpoch's on NEWLEADER; sent after
+  // its own ACKEPOCH alone, an old leader could still commit past that history through
+  // the rest of the discovery quorum, and the follower would vote it down likewise.
+  Config config;
+  config.id = "n1";
+  config.voters = {"n1", "n2", "n3", "n4", "n5"};
+  Zab z(config, Durable{});
+  z.ready();
+  z.advance();
+  const Vote mine{"n1", 0, 0};
+  step_and_take(z, looking_vote("n2", mine, 1));
+  step_and_take(z, looking_vote("n3", mine, 1));
+  ASSERT_EQ(z.state(), ServerState::Leading);
+  step_and_take(z, follower_message(MessageType::FollowerInfo, "n2", 0));
+  step_and_take(z, follower_message(MessageType::FollowerInfo, "n3", 0));
+  auto has_new_leader = [](const std::vector<Message>& out) {
+    return std::any_of(out.begin(), out.end(), [](const Message& m) { return m.type == MessageType::NewLeader; });
+  };
+  EXPECT_FALSE(has_new_leader(step_and_take(z, follower_message(MessageType::AckEpoch, "n2", 1))));
+  EXPECT_EQ(z.hard_state().current_epoch, 0u);
+  const auto out = step_and_take(z, follower_message(MessageType::AckEpoch, "n3", 1));
+  EXPECT_EQ(std::count_if(out.begin(), out.end(), [](const Message& m) { return m.type == MessageType::NewLeader; }), 2);
+  EXPECT_EQ(z.hard_state().current_epoch, 1u);
 }
 
 }  // namespace
