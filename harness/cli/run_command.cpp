@@ -85,8 +85,8 @@ void add_run_command(CLI::App& app, std::function<int()>* run) {
       "clients while the nemesis injects faults, heal, check, store the run under\n"
       "store/<test>/<time>/. Exit 0 valid, 1 invalid, 2 unknown, 3 harness/config error.");
   cmd->add_option("--target", c.target, targets_help())->capture_default_str();
-  cmd->add_option("--workload", c.workload, "register | set")->capture_default_str();
-  cmd->add_option("--keys", c.keys, "Keys in use at once (register) / sets (set)")->capture_default_str();
+  cmd->add_option("--workload", c.workload, "register | set (raft, zab, etcd) | bank (twopc)")->capture_default_str();
+  cmd->add_option("--keys", c.keys, "Keys in use at once (register) / sets (set) / accounts (bank)")->capture_default_str();
   cmd->add_option("--bug", c.bugs, bugs_help());
   cmd->add_option("--read-mode", c.read_mode, read_modes_help());
   cmd->add_flag_callback("--etcd-serializable-reads", [&c] { c.read_mode = "serializable"; },
