@@ -2,7 +2,7 @@
 // with sshd). A freeze holds a running faked process's CLOCK_REALTIME still (with no
 // step of its own) until reset; a crash loop kills and restarts the process its pidfile
 // names, on the node, once per gap, and leaves it running. Needs root, /usr/sbin/sshd,
-// libfaketime and perl; skips otherwise. Own subnet (10.77.104.0/24) and state dir.
+// libfaketime and perl; skips otherwise. Own subnets (10.77.104.0/24, 10.77.105.0/24 for the crash loop) and state dirs.
 
 #include <time.h>
 
@@ -52,7 +52,9 @@ class FreezeAndCrashLoopOnCluster : public testing::LocalClusterTest {
     if (IsSkipped()) return;
     if (!fs::exists(kFaketimeLibrary)) GTEST_SKIP() << "needs " << kFaketimeLibrary;
     if (!fs::exists("/usr/bin/perl")) GTEST_SKIP() << "needs /usr/bin/perl";
-    bring_up(2, "10.77.104.0/24");
+    // One subnet per test: CTest runs the two tests of this file at the same time.
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    bring_up(2, name.find("CrashLoop") != std::string::npos ? "10.77.105.0/24" : "10.77.104.0/24");
   }
 
   void TearDown() override {
