@@ -27,11 +27,13 @@ class FaultBackend {
  public:
   virtual ~FaultBackend() = default;
   // Network: each start replaces the previous fault of its kind; a partition and a
-  // loss may be active together. stop_* undoes only its kind.
+  // loss and a delay may be active together. stop_* undoes only its kind.
   virtual Applied start_partition(const Partition& partition) = 0;
   virtual Applied stop_partition() = 0;
   virtual Applied start_loss(const Loss& loss) = 0;
   virtual Applied stop_loss() = 0;
+  virtual Applied start_delay(const Delay& delay) = 0;
+  virtual Applied stop_delay() = 0;
   // The target process on each node: SIGKILL / restart, SIGSTOP / SIGCONT.
   virtual Applied kill(const std::vector<NodeName>& nodes) = 0;
   virtual Applied restart(const std::vector<NodeName>& nodes) = 0;

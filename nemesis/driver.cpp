@@ -218,6 +218,19 @@ void Driver::start_fault(FaultKind kind) {
       write_applied(f, backend_.start_loss(loss));
       return;
     }
+    case FaultKind::Delay: {
+      Delay delay;
+      delay.nodes = targets(note);
+      delay.delay_ms = options_.delay_ms;
+      delay.jitter_ms = options_.delay_jitter_ms;
+      delay.seed = random_.next_u64();
+      requested["nodes"] = delay.nodes;
+      requested["delay_ms"] = delay.delay_ms;
+      requested["jitter_ms"] = delay.jitter_ms;
+      ask();
+      write_applied(f, backend_.start_delay(delay));
+      return;
+    }
     case FaultKind::Kill:
     case FaultKind::Pause: {
       const auto victims = targets(note);
@@ -292,6 +305,10 @@ void Driver::stop_fault(FaultKind kind) {
     case FaultKind::Loss:
       write(f, Value{{"requested", Value::object()}});
       write_applied(f, backend_.stop_loss());
+      return;
+    case FaultKind::Delay:
+      write(f, Value{{"requested", Value::object()}});
+      write_applied(f, backend_.stop_delay());
       return;
     case FaultKind::Kill: undo(killed_, &FaultBackend::restart); return;
     case FaultKind::Pause: undo(paused_, &FaultBackend::resume); return;

@@ -42,8 +42,12 @@ base::Result<std::vector<std::string>> parse_topologies(std::string_view list);
 struct DriverOptions {
   ScheduleOptions schedule;                   // kinds, interval, duration, seed
   std::vector<std::string> topologies = kTopologies;  // a partition picks one at random
-  TargetSet targets = TargetSet::One;         // kill, pause, loss and clock targets
+  TargetSet targets = TargetSet::One;         // kill, pause, loss, delay and clock targets
   double loss_probability = 0.5;
+  // A delay (kind delay) holds every packet from the other nodes into each target for
+  // delay ± jitter ms, with a seed for the jitter drawn from the schedule's.
+  int64_t delay_ms = 40;
+  int64_t delay_jitter_ms = 30;
   int64_t clock_max_delta_ms = 60'000;        // bumps are ±[max/10, max]
   // The share of clock faults that freeze: the targets' clocks stand still (no step)
   // from the start of the fault until its stop resets them (ClockSkew::freeze).
@@ -101,7 +105,7 @@ class Driver {
   // Writes the applied op of `f` from `applied`.
   void write_applied(const std::string& f, const Applied& applied);
   void write(const std::string& f, history::Value value, const std::string& error = {});
-  // The nodes a kill/pause/loss/clock hits; `note` says so when a leader was wanted
+  // The nodes a kill/pause/loss/delay/clock hits; `note` says so when a leader was wanted
   // but none was known.
   std::vector<NodeName> targets(std::string& note);
   NodeName leader_or_random(std::string& note);

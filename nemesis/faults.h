@@ -34,6 +34,18 @@ struct Loss {
   bool operator==(const Loss&) const = default;
 };
 
+// Packet delay: each node in `nodes` holds every packet from the cluster's other nodes
+// for delay_ms ± jitter_ms (uniform, seeded; packets keep their order) before taking
+// it in: the one-way latency into those nodes grows by that much. Traffic from outside
+// the cluster (clients, the controller's SSH) is not delayed.
+struct Delay {
+  std::vector<NodeName> nodes;
+  int64_t delay_ms = 0;   // > 0
+  int64_t jitter_ms = 0;  // 0 <= jitter_ms <= delay_ms
+  uint64_t seed = 1;
+  bool operator==(const Delay&) const = default;
+};
+
 // SIGKILL of the target process on each node (restart is the matching stop).
 struct Kill {
   std::vector<NodeName> nodes;
@@ -67,6 +79,6 @@ struct CrashLoop {
   bool operator==(const CrashLoop&) const = default;
 };
 
-using Fault = std::variant<Partition, Loss, Kill, Pause, ClockSkew, CrashLoop>;
+using Fault = std::variant<Partition, Loss, Delay, Kill, Pause, ClockSkew, CrashLoop>;
 
 }  // namespace faultline::nemesis

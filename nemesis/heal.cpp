@@ -3,6 +3,7 @@
 #include <map>
 
 #include "nemesis/clock.h"
+#include "nemesis/delay.h"
 #include "nemesis/iptables.h"
 #include "nemesis/process_faults.h"
 #include "nemesis/settime_clock.h"
@@ -26,6 +27,18 @@ HealReport heal_from_state(harness::control::Pool& pool,
     report.done.push_back("network: our FAULTLINE chain removed on every node");
   } else {
     report.errors.push_back(s.error().message);
+  }
+
+  // Delay helpers are not recorded: look for one on every node (its pidfile, checked
+  // like any process of ours). The rules that fed it went with the chain above.
+  std::vector<NodeName> all;
+  for (const auto& n : nodes) all.push_back(n.name);
+  for (const auto& o : ProcessFaults(pool, delay_helper_spec(Delay{}, 10'000)).kill(all)) {
+    if (!o.ok()) {
+      report.errors.push_back(o.error().message);
+    } else if (o->action == ProcessAction::Killed) {
+      report.done.push_back(o->node + ": delay helper stopped (" + describe(*o) + ")");
+    }
   }
 
   std::vector<NodeName> paused, killed;

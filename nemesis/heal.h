@@ -4,7 +4,8 @@
 // healed on every node whatever the file says (heal is idempotent, and a crash may
 // have come between installing rules and recording them); paused processes are
 // resumed and killed ones restarted with the pid checks of ProcessFaults, using the
-// target's process record in the file; recorded clock offsets are reset by each
+// target's process record in the file; a delay helper (nemesis/delay.h) left running
+// on any node is killed; recorded clock offsets are reset by each
 // node's backend (NodeSpec::clock: faketime to +0, settime to the controller's time).
 // The file is updated as each thing is undone, so a heal that is cut short can simply
 // be run again. Runs on the caller's thread (nodes in parallel).

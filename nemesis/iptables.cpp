@@ -23,8 +23,13 @@ std::string format_probability(double p) {
 }
 
 // The arguments after "-A FAULTLINE" that make `rule`.
-std::vector<std::string> rule_args(const DropRule& rule) {
+std::vector<std::string> rule_args(const ChainRule& rule) {
   std::vector<std::string> args = {"-s", rule.source};
+  if (rule.queue > 0) {
+    args.insert(args.end(), {"-j", "NFQUEUE", "--queue-num", std::to_string(rule.queue),
+                             "--queue-bypass"});
+    return args;
+  }
   if (rule.probability < 1.0) {
     args.insert(args.end(), {"-m", "statistic", "--mode", "random", "--probability",
                              format_probability(rule.probability)});
@@ -61,7 +66,7 @@ base::Status combine(const std::vector<base::Status>& results) {
   return base::Error{message};
 }
 
-std::string describe_rules(const std::vector<DropRule>& rules) {
+std::string describe_rules(const std::vector<ChainRule>& rules) {
   if (rules.empty()) return "(empty)";
   std::string s;
   for (const auto& r : rules) s += (s.empty() ? "" : "; ") + describe(r);
@@ -70,8 +75,8 @@ std::string describe_rules(const std::vector<DropRule>& rules) {
 
 }  // namespace
 
-std::string describe(const DropRule& rule) {
-  DropRule shown = rule;
+std::string describe(const ChainRule& rule) {
+  ChainRule shown = rule;
   shown.source += "/32";
   std::vector<std::string> words = {"-A", kChain};
   const auto args = rule_args(shown);
@@ -81,8 +86,8 @@ std::string describe(const DropRule& rule) {
   return s;
 }
 
-base::Result<std::vector<DropRule>> parse_chain(const std::string& output) {
-  std::vector<DropRule> rules;
+base::Result<std::vector<ChainRule>> parse_chain(const std::string& output) {
+  std::vector<ChainRule> rules;
   std::istringstream lines(output);
   std::string line;
   while (std::getline(lines, line)) {
@@ -97,9 +102,13 @@ base::Result<std::vector<DropRule>> parse_chain(const std::string& output) {
     };
     if (t.size() < 2 || t[0] != "-A" || t[1] != kChain)
       return bad("not an -A " + std::string(kChain) + " line");
-    DropRule rule;
-    bool have_source = false, have_drop = false, have_statistic = false;
+    ChainRule rule;
+    bool have_source = false, have_drop = false, have_statistic = false, have_queue = false;
     for (size_t i = 2; i < t.size(); i += 2) {
+      if (t[i] == "--queue-bypass" && have_queue) {
+        --i;  // a flag without a value
+        continue;
+      }
       if (i + 1 >= t.size()) return bad("option " + t[i] + " has no value");
       const std::string& opt = t[i];
       const std::string& val = t[i + 1];
@@ -119,31 +128,43 @@ base::Result<std::vector<DropRule>> parse_chain(const std::string& output) {
         if (end == val.c_str() || *end != '\0') return bad("probability '" + val + "'");
       } else if (opt == "-j" && val == "DROP") {
         have_drop = true;
+      } else if (opt == "-j" && val == "NFQUEUE") {
+        have_queue = true;
+      } else if (opt == "--queue-num" && have_queue) {
+        char* end = nullptr;
+        const long q = std::strtol(val.c_str(), &end, 10);
+        if (end == val.c_str() || *end != '\0' || q <= 0 || q > 65535) return bad("queue '" + val + "'");
+        rule.queue = static_cast<int>(q);
       } else {
         return bad("unexpected " + opt + " " + val);
       }
     }
-    if (!have_source || !have_drop) return bad("not a -s <address> -j DROP rule");
+    if (have_queue && (rule.queue == 0 || have_statistic))
+      return bad("not a -s <address> -j NFQUEUE --queue-num <n> rule");
+    if (!have_source || have_drop == have_queue)
+      return bad("not a -s <address> -j DROP or NFQUEUE rule");
     rules.push_back(rule);
   }
   return rules;
 }
 
-std::string chain_restore_text(const std::vector<DropRule>& rules) {
+std::string chain_restore_text(const std::vector<ChainRule>& rules) {
   std::string text = "*filter\n:" + std::string(kChain) + " - [0:0]\n";
   for (const auto& rule : rules) text += describe(rule) + "\n";
   return text + "COMMIT\n";
 }
 
-bool same_rules(std::vector<DropRule> a, std::vector<DropRule> b) {
+bool same_rules(std::vector<ChainRule> a, std::vector<ChainRule> b) {
   if (a.size() != b.size()) return false;
-  auto by_source = [](const DropRule& x, const DropRule& y) {
-    return x.source != y.source ? x.source < y.source : x.probability < y.probability;
+  auto by_source = [](const ChainRule& x, const ChainRule& y) {
+    if (x.source != y.source) return x.source < y.source;
+    if (x.queue != y.queue) return x.queue < y.queue;
+    return x.probability < y.probability;
   };
   std::sort(a.begin(), a.end(), by_source);
   std::sort(b.begin(), b.end(), by_source);
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].source != b[i].source) return false;
+    if (a[i].source != b[i].source || a[i].queue != b[i].queue) return false;
     if (std::fabs(a[i].probability - b[i].probability) > 1e-6) return false;
   }
   return true;
@@ -171,7 +192,7 @@ base::Result<std::string> IptablesNet::address(const NodeName& node) const {
 }
 
 base::Status IptablesNet::apply(const Partition& partition) {
-  std::map<NodeName, std::vector<DropRule>> rules;
+  std::map<NodeName, std::vector<ChainRule>> rules;
   for (const auto& [node, peers] : partition.grudge) {
     if (auto a = address(node); !a.ok()) return a.error();
     for (const auto& peer : peers) {
@@ -181,7 +202,7 @@ base::Status IptablesNet::apply(const Partition& partition) {
       // Every packet from the peer, not just new connections: no ESTABLISHED/RELATED
       // accept precedes this in our chain, so connections that were open when the
       // partition began are cut too (as a real partition would).
-      rules[node].push_back(DropRule{*a, 1.0});
+      rules[node].push_back(ChainRule{*a, 1.0});
     }
   }
   partition_ = std::move(rules);
@@ -193,15 +214,30 @@ base::Status IptablesNet::apply(const Loss& loss) {
     return base::Error{"packet loss probability " + format_probability(loss.probability) +
                        " is not in (0, 1]"};
   }
-  std::map<NodeName, std::vector<DropRule>> rules;
+  std::map<NodeName, std::vector<ChainRule>> rules;
   for (const auto& pair : loss.pairs) {
     if (pair.from == pair.to) return base::Error{"node " + pair.to + ": a node cannot drop itself"};
     auto from = address(pair.from);
     if (!from.ok()) return from.error();
     if (auto to = address(pair.to); !to.ok()) return to.error();
-    rules[pair.to].push_back(DropRule{*from, loss.probability});
+    rules[pair.to].push_back(ChainRule{*from, loss.probability});
   }
   loss_ = std::move(rules);
+  return install_both();
+}
+
+base::Status IptablesNet::apply(const Delay& delay) {
+  std::map<NodeName, std::vector<ChainRule>> rules;
+  for (const auto& node : delay.nodes) {
+    if (auto a = address(node); !a.ok()) return a.error();
+    for (const auto& [peer, peer_address] : addresses_) {
+      if (peer == node) continue;
+      auto a = address(peer);
+      if (!a.ok()) return a.error();
+      rules[node].push_back(ChainRule{*a, 1.0, kDelayQueue});
+    }
+  }
+  delay_ = std::move(rules);
   return install_both();
 }
 
@@ -215,15 +251,23 @@ base::Status IptablesNet::stop_loss() {
   return install_both();
 }
 
+base::Status IptablesNet::stop_delay() {
+  delay_.clear();
+  return install_both();
+}
+
 base::Status IptablesNet::install_both() {
-  std::map<NodeName, std::vector<DropRule>> rules = partition_;
-  for (const auto& [node, list] : loss_) rules[node].insert(rules[node].end(), list.begin(), list.end());
+  std::map<NodeName, std::vector<ChainRule>> rules = partition_;
+  // Drops before the queue rules: a packet the delay helper accepts leaves the chain.
+  for (const auto* kind : {&loss_, &delay_}) {
+    for (const auto& [node, list] : *kind) rules[node].insert(rules[node].end(), list.begin(), list.end());
+  }
   if (rules.empty()) return heal();
   return install(rules);
 }
 
 // Replaces each listed node's net_rules in the state file (an empty list clears it).
-base::Status IptablesNet::record(const std::map<NodeName, std::vector<DropRule>>& rules) {
+base::Status IptablesNet::record(const std::map<NodeName, std::vector<ChainRule>>& rules) {
   if (state_path_.empty()) return base::ok_status();
   return update_state(state_path_, [&](NemesisState& s) {
     for (const auto& [node, list] : rules) {
@@ -233,21 +277,21 @@ base::Status IptablesNet::record(const std::map<NodeName, std::vector<DropRule>>
   });
 }
 
-base::Status IptablesNet::install(const std::map<NodeName, std::vector<DropRule>>& rules) {
+base::Status IptablesNet::install(const std::map<NodeName, std::vector<ChainRule>>& rules) {
   std::vector<NodeName> nodes;
   for (const auto& [node, addr] : addresses_) nodes.push_back(node);
   // Intent first: if the controller dies while installing, the record still says
   // which rules may be in place.
-  std::map<NodeName, std::vector<DropRule>> intended;
+  std::map<NodeName, std::vector<ChainRule>> intended;
   for (const auto& node : nodes) {
     const auto it = rules.find(node);
-    intended[node] = it == rules.end() ? std::vector<DropRule>{} : it->second;
+    intended[node] = it == rules.end() ? std::vector<ChainRule>{} : it->second;
   }
   if (auto s = record(intended); !s.ok()) return s;
   // One slot per node, written only by that node's thread.
-  std::vector<std::vector<DropRule>> read_back(nodes.size());
+  std::vector<std::vector<ChainRule>> read_back(nodes.size());
   std::vector<bool> have(nodes.size(), false);
-  static const std::vector<DropRule> kNone;
+  static const std::vector<ChainRule> kNone;
   auto statuses = pool_.on_nodes(nodes, [&](const NodeName& node) -> base::Status {
     const size_t i =
         static_cast<size_t>(std::find(nodes.begin(), nodes.end(), node) - nodes.begin());
@@ -258,7 +302,7 @@ base::Status IptablesNet::install(const std::map<NodeName, std::vector<DropRule>
     have[i] = true;
     return base::ok_status();
   });
-  std::map<NodeName, std::vector<DropRule>> seen;
+  std::map<NodeName, std::vector<ChainRule>> seen;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (have[i]) {
       applied_[nodes[i]] = read_back[i];
@@ -272,8 +316,8 @@ base::Status IptablesNet::install(const std::map<NodeName, std::vector<DropRule>
   return status;
 }
 
-base::Result<std::vector<DropRule>> IptablesNet::install_on(const NodeName& node,
-                                                            const std::vector<DropRule>& rules) {
+base::Result<std::vector<ChainRule>> IptablesNet::install_on(const NodeName& node,
+                                                            const std::vector<ChainRule>& rules) {
   // iptables-restore --noflush replaces exactly the chains it declares, atomically
   // (creating ours if missing) and leaves every other rule alone; so a partition never
   // lapses while the loss rules change, or the other way round. Then jump to our chain
@@ -303,7 +347,7 @@ base::Result<std::vector<DropRule>> IptablesNet::install_on(const NodeName& node
     std::string missing;
     for (const auto& want : rules) {
       if (std::none_of(got->begin(), got->end(),
-                       [&](const DropRule& g) { return same_rules({g}, {want}); })) {
+                       [&](const ChainRule& g) { return same_rules({g}, {want}); })) {
         missing += (missing.empty() ? "" : "; ") + describe(want);
       }
     }
@@ -320,8 +364,9 @@ base::Status IptablesNet::heal() {
   for (const auto& [node, addr] : addresses_) nodes.push_back(node);
   partition_.clear();
   loss_.clear();
+  delay_.clear();
   auto statuses = pool_.on_nodes(nodes, [&](const NodeName& node) { return heal_on(node); });
-  std::map<NodeName, std::vector<DropRule>> healed;
+  std::map<NodeName, std::vector<ChainRule>> healed;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (statuses[i].ok()) {
       applied_.erase(nodes[i]);
@@ -357,48 +402,6 @@ base::Status IptablesNet::heal_on(const NodeName& node) {
   }
   if (s->out.find(kChain) != std::string::npos) {
     return base::Error{"node " + node + ": " + kChain + " is still in iptables -S after heal"};
-  }
-  return base::ok_status();
-}
-
-base::Status IptablesNet::apply_delay(const std::vector<NodeName>& nodes, int64_t delay_ms,
-                                      const std::string& device) {
-  if (delay_ms <= 0)
-    return base::Error{"packet delay must be positive, not " + std::to_string(delay_ms) + " ms"};
-  for (const auto& node : nodes) {
-    if (addresses_.count(node) == 0)
-      return base::Error{"node " + node + ": not one of the cluster's nodes"};
-  }
-  auto statuses =
-      pool_.on_nodes(nodes, [&](const NodeName& node) { return check_netem_on(node, device); });
-  if (auto s = combine(statuses); !s.ok()) return s;
-  return base::Error{"packet delay is not implemented yet (the netem qdisc is available on " +
-                     std::to_string(nodes.size()) + " node(s))"};
-}
-
-base::Status IptablesNet::check_netem_on(const NodeName& node, const std::string& device) {
-  auto r = pool_.exec(
-      node, shell_join({"tc", "qdisc", "add", "dev", device, "root", "netem", "delay", "1ms"}),
-      timeout_ms_);
-  if (!r.ok()) return r.error();
-  if (r->exit_status != 0) {
-    const std::string& err = r->err;
-    if (err.find("qdisc kind is unknown") != std::string::npos ||
-        err.find("not found") != std::string::npos ||
-        err.find("No such file") != std::string::npos) {
-      return base::Error{"node " + node +
-                         ": packet delay needs the netem qdisc, which this kernel does not have"};
-    }
-    return base::Error{"node " + node + ": cannot check for the netem qdisc on " + device + ": " +
-                       first_line(err)};
-  }
-  // netem is there; take the probe qdisc away again.
-  auto d = pool_.exec(node, shell_join({"tc", "qdisc", "del", "dev", device, "root", "netem"}),
-                      timeout_ms_);
-  if (!d.ok()) return d.error();
-  if (d->exit_status != 0) {
-    return base::Error{"node " + node + ": cannot remove the probe netem qdisc from " + device +
-                       ": " + first_line(d->err)};
   }
   return base::ok_status();
 }

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
+#include "nemesis/delay.h"
 #include "nemesis/state_file.h"
 
 namespace faultline::nemesis {
@@ -71,6 +73,57 @@ Applied NodesBackend::start_partition(const Partition& partition) {
 Applied NodesBackend::stop_partition() { return network(net_.stop_partition()); }
 Applied NodesBackend::start_loss(const Loss& loss) { return network(net_.apply(loss)); }
 Applied NodesBackend::stop_loss() { return network(net_.stop_loss()); }
+
+Applied NodesBackend::start_delay(const Delay& delay) {
+  Applied a;
+  a.value["nodes"] = delay.nodes;
+  if (options_.delay_helper.empty()) {
+    a.error = "delay faults need the faultline-delay helper (none given)";
+    return a;
+  }
+  if (!delay_helper_installed_) {
+    if (auto s = install_helper(pool_, all_nodes(), options_.delay_helper, kDelayHelperPath,
+                                options_.command_timeout_ms);
+        !s.ok()) {
+      a.error = "faultline-delay helper: " + s.error().message;
+      return a;
+    }
+    delay_helper_installed_ = true;
+  }
+  // A delay replaces the one before: its rules go, then its helpers (which hold the
+  // old numbers), then the new helpers start and the new rules go in. Between the two,
+  // packets pass undelayed.
+  if (longest_hold_ms_ > 0) {
+    if (Applied stopped = stop_delay(); !stopped.ok()) return stopped;
+  }
+  ProcessFaults helpers(pool_, delay_helper_spec(delay, options_.command_timeout_ms));
+  const Applied started = processes(helpers.restart(delay.nodes));
+  a.value["helpers"] = started.value;
+  if (!started.ok()) {
+    a.error = started.error + " (no delay rule installed)";
+    return a;
+  }
+  longest_hold_ms_ = delay.delay_ms + delay.jitter_ms;
+  Applied rules = network(net_.apply(delay));
+  rules.value["helpers"] = started.value;
+  return rules;
+}
+
+Applied NodesBackend::stop_delay() {
+  Applied a = network(net_.stop_delay());
+  // Packets queued before the rules went are released within the longest hold.
+  std::this_thread::sleep_for(std::chrono::milliseconds(longest_hold_ms_ + 50));
+  longest_hold_ms_ = 0;
+  const Applied stopped = stop_delay_helpers(options_.command_timeout_ms);
+  a.value["helpers"] = stopped.value;
+  if (!stopped.ok()) add_error(a, stopped.error);
+  return a;
+}
+
+Applied NodesBackend::stop_delay_helpers(int64_t timeout_ms) {
+  ProcessFaults helpers(pool_, delay_helper_spec(Delay{}, timeout_ms));
+  return processes(helpers.kill(all_nodes()));
+}
 
 // Per node: what was done and to which pid.
 Applied NodesBackend::processes(const NodeOutcomes& outcomes) {
@@ -209,10 +262,17 @@ Applied NodesBackend::heal(int64_t timeout_ms) {
     return std::max<int64_t>(1000, (deadline - steady_ms()) / phases_left);
   };
   Applied out;
-  net_.set_timeout_ms(share(3));
+  net_.set_timeout_ms(share(4));
   const Applied net = network(net_.heal());
   out.value["network"] = net.ok() ? Value("no FAULTLINE chain on any node") : net.value;
   if (!net.ok()) add_error(out, net.error);
+  // The rules are gone, so nothing new is queued; what a helper still holds would be
+  // let go within the longest hold.
+  std::this_thread::sleep_for(std::chrono::milliseconds(longest_hold_ms_));
+  longest_hold_ms_ = 0;
+  const Applied helpers = stop_delay_helpers(share(3));
+  out.value["delay_helpers"] = helpers.value;
+  if (!helpers.ok()) add_error(out, helpers.error);
 
   if (processes_) {
     ProcessSpec spec = processes_->spec();

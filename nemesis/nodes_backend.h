@@ -1,6 +1,6 @@
 #pragma once
-// NodesBackend: the FaultBackend of real nodes, over the SSH pool: partitions and loss
-// with IptablesNet, kill/pause with ProcessFaults (by pidfile), clocks with a
+// NodesBackend: the FaultBackend of real nodes, over the SSH pool: partitions, loss
+// and delay with IptablesNet (delay with the faultline-delay helper, nemesis/delay.h), kill/pause with ProcessFaults (by pidfile), clocks with a
 // ClockFaults backend (faketime or settime). It keeps the nemesis state file up to
 // date (intent before each fault, cleared as it is undone), so `faultline cluster
 // heal` can undo a run whose controller died. Called from one thread at a time.
@@ -25,6 +25,9 @@ struct NodesBackendOptions {
   std::filesystem::path state_file;    // empty: no state file
   std::optional<ProcessSpec> process;  // kill/pause/heal of the target need it
   int64_t command_timeout_ms = 10'000;
+  // The faultline-delay binary on the controller, uploaded to every node at the first
+  // delay fault; empty: delay faults are an error.
+  std::filesystem::path delay_helper;
 };
 
 class NodesBackend final : public FaultBackend {
@@ -38,6 +41,12 @@ class NodesBackend final : public FaultBackend {
   Applied stop_partition() override;
   Applied start_loss(const Loss& loss) override;
   Applied stop_loss() override;
+  // Uploads the helper (once), restarts it on delay.nodes with the delay's numbers,
+  // then installs the queue rules. The value holds the helpers' pids and the rules.
+  Applied start_delay(const Delay& delay) override;
+  // Removes the queue rules, waits out the longest hold (so no held packet is lost
+  // with the helper), then kills the helper on every node.
+  Applied stop_delay() override;
   Applied kill(const std::vector<NodeName>& nodes) override;
   Applied restart(const std::vector<NodeName>& nodes) override;
   Applied pause(const std::vector<NodeName>& nodes) override;
@@ -47,7 +56,8 @@ class NodesBackend final : public FaultBackend {
   Applied crash_loop(const CrashLoop& loop) override;
   Applied skew_clocks(const ClockSkew& skew) override;
   Applied reset_clocks(const std::vector<NodeName>& nodes) override;
-  // Network, then processes (resumed or restarted on every node), then clocks (every
+  // Network, then delay helpers (killed on every node), then processes (resumed or
+  // restarted on every node), then clocks (every
   // node back to +0, if clock faults were used or the state file records offsets);
   // each phase gets an equal share of what is left of `timeout_ms` per SSH command.
   Applied heal(int64_t timeout_ms) override;
@@ -64,7 +74,12 @@ class NodesBackend final : public FaultBackend {
   NodesBackendOptions options_;
   IptablesNet net_;
   std::optional<ProcessFaults> processes_;
+  // Kills the delay helper on every node (none running is fine).
+  Applied stop_delay_helpers(int64_t timeout_ms);
+
   std::set<NodeName> skewed_;  // nodes whose clock may be off
+  bool delay_helper_installed_ = false;
+  int64_t longest_hold_ms_ = 0;  // of the delay in force
 };
 
 }  // namespace faultline::nemesis

@@ -14,6 +14,7 @@ std::string_view to_string(FaultKind kind) {
     case FaultKind::Pause: return "pause";
     case FaultKind::Clock: return "clock";
     case FaultKind::CrashLoop: return "crash-loop";
+    case FaultKind::Delay: return "delay";
   }
   return "?";
 }
@@ -26,7 +27,7 @@ base::Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view list) {
     const std::string_view word = list.substr(start, comma - start);
     bool found = false;
     for (FaultKind k : {FaultKind::Partition, FaultKind::Loss, FaultKind::Kill, FaultKind::Pause,
-                        FaultKind::Clock, FaultKind::CrashLoop}) {
+                        FaultKind::Clock, FaultKind::CrashLoop, FaultKind::Delay}) {
       if (word == to_string(k)) {
         if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
         found = true;
@@ -34,7 +35,7 @@ base::Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view list) {
     }
     if (!found) {
       return base::Error{"unknown fault \"" + std::string(word) +
-                         "\" (expected partition, loss, kill, pause, clock, crash-loop)"};
+                         "\" (expected partition, loss, kill, pause, clock, crash-loop, delay)"};
     }
     start = comma + 1;
   }

@@ -17,7 +17,7 @@
 
 namespace faultline::nemesis {
 
-enum class FaultKind { Partition, Loss, Kill, Pause, Clock, CrashLoop };
+enum class FaultKind { Partition, Loss, Kill, Pause, Clock, CrashLoop, Delay };
 enum class Phase { Start, Stop };
 
 std::string_view to_string(FaultKind kind);

@@ -1,6 +1,7 @@
 #include "nemesis/settime_clock.h"
 
 #include "harness/control/quote.h"
+#include "nemesis/delay.h"
 #include "nemesis/per_node.h"
 #include "nemesis/text.h"
 
@@ -41,19 +42,7 @@ SettimeClock::SettimeClock(control::Pool& pool, std::string helper, bool dry_run
 
 base::Status SettimeClock::install(const std::vector<NodeName>& nodes,
                                    const std::filesystem::path& local) {
-  std::string errors;
-  const auto dir = std::filesystem::path(helper_).parent_path().string();
-  for (const auto& r : per_node<bool>(pool_, nodes, [&](const NodeName& node) -> base::Result<bool> {
-         auto mk = pool_.exec(node, control::shell_join({"mkdir", "-p", "--", dir}),
-                              command_timeout_ms);
-         if (!mk.ok()) return mk.error();
-         if (auto s = pool_.upload(node, local, helper_, 0755); !s.ok()) return s.error();
-         return true;
-       })) {
-    if (!r.ok()) errors += (errors.empty() ? "" : "; ") + r.error().message;
-  }
-  if (!errors.empty()) return base::Error{errors};
-  return base::ok_status();
+  return install_helper(pool_, nodes, local, helper_, command_timeout_ms);
 }
 
 base::Result<ClockOutcome> SettimeClock::run_then_measure(const NodeName& node,

@@ -8,6 +8,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
   openssh-server openssh-client iproute2 libboost-dev libboost-filesystem-dev libssh-dev iptables
+  # the delay fault's helper (nemesis/delay): NFQUEUE, since the kernel has no netem
+  libnetfilter-queue-dev
   faketime
   # reports: plots with gnuplot through gnuplot-iostream; the e2e test opens a report in
   # headless Chromium

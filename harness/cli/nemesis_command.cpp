@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/self_path.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/node_options.h"
 #include "history/writer.h"
@@ -47,6 +48,8 @@ struct NemesisArgs : NodeArgs {
   std::string clock_backend;  // empty: what the nodes file says
   std::string settime_helper;
   double loss_probability = 0.5;
+  int64_t delay_ms = 40;
+  int64_t delay_jitter_ms = 30;
   int64_t clock_max_delta_ms = 60'000;
   double heal_timeout_s = 30;
 };
@@ -57,13 +60,6 @@ extern "C" void on_signal(int sig) { g_signal = sig; }
 int fail(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
   return kExitError;
-}
-
-// faultline-settime beside this executable (the build puts them together).
-fs::path default_settime_helper() {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path("faultline-settime") : self.parent_path() / "faultline-settime";
 }
 
 // The clock backend for these nodes: --clock-backend, else the nodes' own (which must
@@ -102,6 +98,9 @@ int run_nemesis(const NemesisArgs& a) {
   if (a.time_limit_s <= 0) return fail("--time-limit must be > 0 seconds");
   if (!(a.loss_probability > 0 && a.loss_probability <= 1))
     return fail("--loss-probability must be in (0, 1]");
+  if (a.delay_ms < 1 || a.delay_ms > 10'000) return fail("--delay-ms must be between 1 and 10000");
+  if (a.delay_jitter_ms < 0 || a.delay_jitter_ms > a.delay_ms)
+    return fail("--delay-jitter-ms must be between 0 and --delay-ms");
   auto has = [&](nemesis::FaultKind k) {
     return std::find(kinds->begin(), kinds->end(), k) != kinds->end();
   };
@@ -125,6 +124,8 @@ int run_nemesis(const NemesisArgs& a) {
   options.schedule.seed = seed;
   options.targets = *targets;
   options.loss_probability = a.loss_probability;
+  options.delay_ms = a.delay_ms;
+  options.delay_jitter_ms = a.delay_jitter_ms;
   options.clock_max_delta_ms = a.clock_max_delta_ms;
   options.heal_timeout_ms = static_cast<int64_t>(a.heal_timeout_s * 1000);
 
@@ -155,7 +156,7 @@ int run_nemesis(const NemesisArgs& a) {
     if (*backend == "settime") {
       auto settime = std::make_unique<nemesis::SettimeClock>(pool);
       const fs::path helper =
-          a.settime_helper.empty() ? default_settime_helper() : fs::path(a.settime_helper);
+          a.settime_helper.empty() ? base::beside_executable("faultline-settime") : fs::path(a.settime_helper);
       if (auto s = settime->install(names, helper); !s.ok()) {
         return fail("installing " + helper.string() + ": " + s.error().message);
       }
@@ -166,6 +167,7 @@ int run_nemesis(const NemesisArgs& a) {
   }
   nemesis::NodesBackendOptions backend_options;
   backend_options.state_file = state_file;
+  backend_options.delay_helper = base::beside_executable("faultline-delay");
   if (!a.pidfile.empty()) {
     nemesis::ProcessSpec spec;
     spec.pidfile = a.pidfile;
@@ -241,13 +243,13 @@ void add_nemesis_command(CLI::App& app, std::function<int()>* run) {
       "run",
       "Run a nemesis schedule against a cluster, record its ops as JSONL and always heal "
       "at the end (also on error, SIGINT, SIGTERM). Exit 0 when healed, 3 on error.");
-  cmd->add_option("--nemesis", args->nemesis, "Faults: partition,loss,kill,pause,clock,crash-loop")
+  cmd->add_option("--nemesis", args->nemesis, "Faults: partition,loss,delay,kill,pause,clock,crash-loop")
       ->required();
   cmd->add_option("--nemesis-interval", args->interval_s,
                   "Mean seconds between a fault's start and stop")
       ->capture_default_str();
   cmd->add_option("--nemesis-targets", args->targets,
-                  "Nodes a kill/pause/loss/clock/crash-loop fault hits: one|minority|majority|all|leader")
+                  "Nodes a kill/pause/loss/delay/clock/crash-loop fault hits: one|minority|majority|all|leader")
       ->capture_default_str();
   cmd->add_option("--nemesis-topologies", args->topologies,
                   "Partitions to pick from (default all): halves,random-halves,isolate,"
@@ -269,6 +271,10 @@ void add_nemesis_command(CLI::App& app, std::function<int()>* run) {
                   "faketime (local nodes) or settime (VMs); default: the nodes file's");
   cmd->add_option("--settime-helper", args->settime_helper,
                   "faultline-settime binary to upload (default: beside this program)");
+  cmd->add_option("--delay-ms", args->delay_ms, "Delay fault: how long each packet into a target node is held")
+      ->capture_default_str();
+  cmd->add_option("--delay-jitter-ms", args->delay_jitter_ms, "Delay fault: uniform spread around --delay-ms")
+      ->capture_default_str();
   cmd->add_option("--loss-probability", args->loss_probability, "Packet loss probability")
       ->capture_default_str();
   cmd->add_option("--clock-max-delta-ms", args->clock_max_delta_ms,

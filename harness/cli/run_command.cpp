@@ -89,10 +89,12 @@ void add_run_command(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--keys", c.keys, "Keys in use at once (register) / sets (set) / accounts (bank)")->capture_default_str();
   cmd->add_option("--bug", c.bugs, bugs_help());
   cmd->add_option("--read-mode", c.read_mode, read_modes_help());
+  cmd->add_option("--election-ticks", c.election_ticks,
+                  "raft, zab: election timeout drawn from [N, 2N) ticks of 10 ms (default: the server's, 10)");
   cmd->add_flag_callback("--etcd-serializable-reads", [&c] { c.read_mode = "serializable"; },
                          "etcd: serializable reads (any member answers from its local state, maybe stale); "
                          "same as --read-mode serializable");
-  cmd->add_option("--nemesis", c.nemesis, "Faults: partition,loss,kill,pause,clock,crash-loop (empty: none)");
+  cmd->add_option("--nemesis", c.nemesis, "Faults: partition,loss,delay,kill,pause,clock,crash-loop (empty: none)");
   cmd->add_option("--nemesis-interval", c.nemesis_interval_s, "Mean seconds between a fault's start and stop")
       ->capture_default_str();
   cmd->add_option("--nemesis-targets", c.nemesis_targets, "one | minority | majority | all | leader")
@@ -101,6 +103,10 @@ void add_run_command(CLI::App& app, std::function<int()>* run) {
                   "Partition shapes: halves,random-halves,isolate,isolate-leader,majorities-ring,bridge,minority-third");
   cmd->add_option("--clock-faults", c.clock_faults,
                   "Clock fault flavours: bump,strobe,freeze (default: all; a freeze holds the clock still)");
+  cmd->add_option("--delay-ms", c.delay_ms, "Delay fault: how long each packet into a target node is held")
+      ->capture_default_str();
+  cmd->add_option("--delay-jitter-ms", c.delay_jitter_ms, "Delay fault: uniform spread around --delay-ms")
+      ->capture_default_str();
   cmd->add_option("--time-limit", c.time_limit_s, "Seconds of the main phase")->capture_default_str();
   cmd->add_option("--concurrency", c.concurrency, "Client threads")->capture_default_str();
   cmd->add_option("--rate", c.rate, "Operations per second over all clients")->capture_default_str();

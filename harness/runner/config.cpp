@@ -30,6 +30,10 @@ base::Status validate(const RunConfig& c) {
   for (const auto& bug : c.bugs)
     if (std::find(kind->bugs.begin(), kind->bugs.end(), bug) == kind->bugs.end())
       return bad("--bug: " + c.target + " has no planted bug \"" + bug + "\" (known: " + joined(kind->bugs) + ")");
+  if (c.election_ticks != 0 && !kind->election_ticks)
+    return bad("--election-ticks: " + c.target + " has no election timeout of ours to set");
+  if (c.election_ticks != 0 && (c.election_ticks < 2 || c.election_ticks > 1000))
+    return bad("--election-ticks must be between 2 and 1000");
   if (std::find(kind->workloads.begin(), kind->workloads.end(), c.workload) == kind->workloads.end())
     return bad("--workload: unknown workload \"" + c.workload + "\" for " + c.target + " (known: " +
                joined(kind->workloads) + ")");
@@ -39,6 +43,9 @@ base::Status validate(const RunConfig& c) {
   if (c.rate <= 0) return bad("--rate must be > 0 ops/s");
   if (c.call_timeout_s <= 0) return bad("--call-timeout must be > 0 seconds");
   if (c.nemesis_interval_s <= 0) return bad("--nemesis-interval must be > 0 seconds");
+  if (c.delay_ms < 1 || c.delay_ms > 10'000) return bad("--delay-ms must be between 1 and 10000");
+  if (c.delay_jitter_ms < 0 || c.delay_jitter_ms > c.delay_ms)
+    return bad("--delay-jitter-ms must be between 0 and --delay-ms");
   if (c.nodes_file.empty() && (c.local_nodes < 1 || c.local_nodes > 9))
     return bad("--nodes must be between 1 and 9 for a local cluster");
   if (c.test_name.find('/') != std::string::npos || c.test_name == "." || c.test_name == "..")
@@ -52,6 +59,7 @@ history::Value to_json(const RunConfig& c) {
       {"target", c.target},
       {"bugs", c.bugs},
       {"read_mode", c.read_mode},
+      {"election_ticks", c.election_ticks},
       {"workload", c.workload},
       {"keys", c.keys},
       {"nemesis", c.nemesis},
@@ -59,6 +67,8 @@ history::Value to_json(const RunConfig& c) {
       {"nemesis_targets", c.nemesis_targets},
       {"nemesis_topologies", c.nemesis_topologies},
       {"clock_faults", c.clock_faults},
+      {"delay_ms", c.delay_ms},
+      {"delay_jitter_ms", c.delay_jitter_ms},
       {"time_limit_s", c.time_limit_s},
       {"concurrency", c.concurrency},
       {"rate", c.rate},
@@ -85,6 +95,7 @@ base::Result<RunConfig> config_from_json(const history::Value& j) {
     get("target", c.target);
     get("bugs", c.bugs);
     get("read_mode", c.read_mode);
+    get("election_ticks", c.election_ticks);
     get("workload", c.workload);
     get("keys", c.keys);
     get("nemesis", c.nemesis);
@@ -92,6 +103,8 @@ base::Result<RunConfig> config_from_json(const history::Value& j) {
     get("nemesis_targets", c.nemesis_targets);
     get("nemesis_topologies", c.nemesis_topologies);
     get("clock_faults", c.clock_faults);
+    get("delay_ms", c.delay_ms);
+    get("delay_jitter_ms", c.delay_jitter_ms);
     get("time_limit_s", c.time_limit_s);
     get("concurrency", c.concurrency);
     get("rate", c.rate);

@@ -20,6 +20,9 @@ struct RunConfig {
   // The target's read mode (raft: read-index | log | lease); empty: the target's
   // default, filled in before test.json is written.
   std::string read_mode;
+  // Election timeout of our consensus servers (raft, zab), in protocol ticks of 10 ms,
+  // drawn from [n, 2n); 0: the server's default (10).
+  int election_ticks = 0;
 
   std::string workload = "register";  // register | set
   int keys = 4;
@@ -29,6 +32,8 @@ struct RunConfig {
   std::string nemesis_targets = "one";  // one|minority|majority|all|leader
   std::string nemesis_topologies;       // empty: all
   std::string clock_faults;             // bump,strobe,freeze subset; empty: the default mix
+  int64_t delay_ms = 40;                // the delay fault: delay ± jitter per packet
+  int64_t delay_jitter_ms = 30;
 
   double time_limit_s = 60;
   int concurrency = 10;

@@ -20,6 +20,7 @@ std::unique_ptr<Target> make_kv_target(control::Pool& pool, std::vector<control:
   const Deploy paths;
   Options options;
   options.read_mode = config.read_mode;
+  if (config.election_ticks > 0) options.election_ticks = config.election_ticks;
   for (const auto& name : config.bugs)
     if (auto bug = parse_bug(name)) options.bugs.insert(*bug);
   std::vector<targets::common::DeployNode> deploy_nodes;
@@ -74,6 +75,7 @@ TargetKind raft_target_kind() {
   kind.name = "raft";
   kind.read_modes = {"read-index", "log", "lease"};
   kind.bugs = bug_names(targets::raft::all_bugs());
+  kind.election_ticks = true;
   kind.binary = targets::raft::deploy::RaftDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::raft::deploy::RaftDeploy, targets::raft::deploy::DeployOptions>(
@@ -87,6 +89,7 @@ TargetKind zab_target_kind() {
   kind.name = "zab";
   kind.read_modes = {"local", "sync"};  // ZooKeeper's default first
   kind.bugs = bug_names(targets::zab::all_bugs());
+  kind.election_ticks = true;
   kind.binary = targets::zab::deploy::ZabDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::zab::deploy::ZabDeploy, targets::zab::deploy::DeployOptions>(

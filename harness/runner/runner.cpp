@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/random.h"
+#include "base/self_path.h"
 #include "harness/cluster/cluster.h"
 #include "harness/control/node.h"
 #include "harness/control/ssh.h"
@@ -43,12 +44,6 @@ int worse_exit(int a, int b) {
 }
 
 namespace {
-
-fs::path default_sibling(const std::string& name) {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path(name) : self.parent_path() / name;
-}
 
 std::string versions_of(const fs::path& binary) {
   if (binary.empty()) return "faultline 0.1.0";
@@ -153,6 +148,8 @@ TestOutcome TestRun::run() {
     if (auto s = nemesis::set_clock_faults(driver_options, config_.clock_faults); !s.ok())
       return fail("--clock-faults: " + s.error().message);
   }
+  driver_options.delay_ms = config_.delay_ms;
+  driver_options.delay_jitter_ms = config_.delay_jitter_ms;
   workloads::WorkloadOptions workload_options;
   workload_options.name = config_.workload;
   workload_options.keys = config_.keys;
@@ -244,7 +241,7 @@ TestOutcome TestRun::run() {
       if (clock_faults) {
         if (nodes.front().clock == "settime") {
           auto settime = std::make_unique<nemesis::SettimeClock>(pool);
-          if (auto s = settime->install(names, default_sibling("faultline-settime")); !s.ok())
+          if (auto s = settime->install(names, base::beside_executable("faultline-settime")); !s.ok())
             note_error("settime helper: " + s.error().message);
           clock = std::move(settime);
         } else {
@@ -254,6 +251,7 @@ TestOutcome TestRun::run() {
       nemesis::NodesBackendOptions backend_options;
       backend_options.state_file = nemesis::state_path(config_.nodes_file.empty() ? cluster_dir_ : *dir);
       backend_options.process = target.process_spec();
+      backend_options.delay_helper = base::beside_executable("faultline-delay");
       nemesis::NodesBackend backend(pool, nodes, std::move(clock), backend_options);
       driver_options.schedule.kinds = *kinds;
       driver_options.schedule.interval_ms = static_cast<int64_t>(config_.nemesis_interval_s * 1000);

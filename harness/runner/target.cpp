@@ -1,5 +1,7 @@
 #include "harness/runner/target.h"
 
+#include "base/self_path.h"
+
 #include "harness/runner/etcd_target.h"
 #include "harness/runner/raft_target.h"
 #include "harness/runner/twopc_target.h"
@@ -10,13 +12,12 @@ namespace fs = std::filesystem;
 
 fs::path server_binary(const RunConfig& config, const std::string& name) {
   if (!config.target_binary.empty()) return config.target_binary;
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path beside = ec ? fs::path(name) : self.parent_path() / name;
+  const fs::path beside = base::beside_executable(name);
   if (fs::exists(beside)) return beside;
   // In the build tree: build/harness/faultline and build/targets/<t>/<name>.
-  if (!ec) {
-    for (const auto& entry : fs::directory_iterator(self.parent_path().parent_path() / "targets", ec)) {
+  if (beside.has_parent_path()) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(beside.parent_path().parent_path() / "targets", ec)) {
       const fs::path candidate = entry.path() / name;
       if (fs::exists(candidate)) return candidate;
     }

@@ -59,6 +59,7 @@ struct TargetKind {
   std::vector<std::string> read_modes;  // accepted --read-mode values; the first is the default
   std::vector<std::string> bugs;        // accepted --bug values
   std::vector<std::string> workloads = {"register", "set"};  // accepted --workload values
+  bool election_ticks = false;          // takes --election-ticks
   // The server binary the harness uploads ("faultline-raft"), or empty when the nodes
   // have it already (a packaged server).
   std::string binary;

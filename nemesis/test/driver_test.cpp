@@ -41,6 +41,12 @@ class FakeBackend final : public FaultBackend {
   Applied stop_partition() override { return answer("stop-partition"); }
   Applied start_loss(const Loss& l) override { return answer("loss " + std::to_string(l.pairs.size())); }
   Applied stop_loss() override { return answer("stop-loss"); }
+  std::vector<Delay> delays;
+  Applied start_delay(const Delay& d) override {
+    delays.push_back(d);
+    return answer("delay" + join(d.nodes));
+  }
+  Applied stop_delay() override { return answer("stop-delay"); }
   Applied kill(const std::vector<NodeName>& n) override {
     return answer("kill" + join(n), {{"pids", Value{{n.at(0), 4242}}}});
   }
@@ -363,6 +369,32 @@ TEST_F(NemesisDriver, CrashLoopsGiveEachTargetSeededGapsForTheLoopAndTheStopRest
   int restarts = 0;
   for (const auto& c : backend_.calls) restarts += c.rfind("restart", 0) == 0;
   EXPECT_EQ(restarts, stops);
+}
+
+TEST_F(NemesisDriver, DelaysHitTheTargetsWithTheOptionsNumbersAndASeedOfTheirOwn) {
+  DriverOptions o = options({FaultKind::Delay});
+  o.targets = TargetSet::All;
+  o.delay_ms = 25;
+  o.delay_jitter_ms = 5;
+  o.schedule.duration_ms = 10'000;
+  Driver d(backend_, nodes_, o, clock_, sink_);
+  run_to_end(d);
+  ASSERT_GE(backend_.delays.size(), 2u);
+  for (const auto& delay : backend_.delays) {
+    EXPECT_EQ(delay.nodes, nodes_);
+    EXPECT_EQ(delay.delay_ms, 25);
+    EXPECT_EQ(delay.jitter_ms, 5);
+  }
+  EXPECT_NE(backend_.delays[0].seed, backend_.delays[1].seed);
+  int stops = 0;
+  for (const auto& c : backend_.calls) stops += c == "stop-delay";
+  EXPECT_GE(stops, static_cast<int>(backend_.delays.size()) - 1);
+  bool recorded = false;
+  for (const auto& op : ops_) {
+    if (op.f == "start-delay" && op.value.contains("requested"))
+      recorded = op.value["requested"]["delay_ms"] == 25 && op.value["requested"]["jitter_ms"] == 5;
+  }
+  EXPECT_TRUE(recorded);
 }
 
 }  // namespace

@@ -11,6 +11,28 @@ TEST(IptablesRules, DescribeMatchesWhatIptablesPrints) {
   EXPECT_EQ(describe({"10.77.0.12", 1.0}), "-A FAULTLINE -s 10.77.0.12/32 -j DROP");
   EXPECT_EQ(describe({"10.77.0.12", 0.25}),
             "-A FAULTLINE -s 10.77.0.12/32 -m statistic --mode random --probability 0.25 -j DROP");
+  EXPECT_EQ(describe({"10.77.0.12", 1.0, kDelayQueue}),
+            "-A FAULTLINE -s 10.77.0.12/32 -j NFQUEUE --queue-num 7707 --queue-bypass");
+}
+
+TEST(IptablesRules, QueueRulesReadBackAsWhatMadeThem) {
+  // What iptables -S printed for a delay rule on this machine.
+  auto rules = parse_chain(
+      "-N FAULTLINE\n"
+      "-A FAULTLINE -s 10.77.0.12/32 -j DROP\n"
+      "-A FAULTLINE -s 10.77.0.13/32 -j NFQUEUE --queue-num 7707 --queue-bypass\n");
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  ASSERT_EQ(rules->size(), 2u);
+  EXPECT_EQ((*rules)[1], (ChainRule{"10.77.0.13", 1.0, kDelayQueue}));
+  EXPECT_FALSE(same_rules({{"10.77.0.13", 1.0, 0}}, *rules));
+  EXPECT_TRUE(same_rules({{"10.77.0.13", 1.0, kDelayQueue}, {"10.77.0.12", 1.0, 0}}, *rules));
+  for (const char* line : {"-A FAULTLINE -s 10.77.0.13/32 -j NFQUEUE --queue-bypass",
+                           "-A FAULTLINE -s 10.77.0.13/32 -j NFQUEUE --queue-num 0",
+                           "-A FAULTLINE -s 10.77.0.13/32 -j NFQUEUE --queue-num 7 -j DROP"}) {
+    auto bad = parse_chain(std::string("-N FAULTLINE\n") + line + "\n");
+    ASSERT_FALSE(bad.ok()) << line;
+    EXPECT_NE(bad.error().message.find(line), std::string::npos) << bad.error().message;
+  }
 }
 
 TEST(IptablesRules, ParsesChainOutputWithLongProbabilities) {
@@ -21,7 +43,7 @@ TEST(IptablesRules, ParsesChainOutputWithLongProbabilities) {
       "DROP\n");
   ASSERT_TRUE(rules.ok()) << rules.error().message;
   ASSERT_EQ(rules->size(), 2u);
-  EXPECT_EQ((*rules)[0], (DropRule{"10.77.0.12", 1.0}));
+  EXPECT_EQ((*rules)[0], (ChainRule{"10.77.0.12", 1.0}));
   EXPECT_EQ((*rules)[1].source, "10.77.0.13");
   EXPECT_DOUBLE_EQ((*rules)[1].probability, 0.5);
   auto empty = parse_chain("-N FAULTLINE\n");
@@ -94,6 +116,16 @@ TEST_F(IptablesRefuses, LossOutsideZeroToOneOrOntoItself) {
   auto self = net_.apply(Loss{{{"n2", "n2"}}, 0.5});
   ASSERT_FALSE(self.ok());
   EXPECT_NE(self.error().message.find("node n2"), std::string::npos);
+}
+
+TEST_F(IptablesRefuses, DelayNamesAnUnknownNodeOrAPeerWithoutAnIpv4Address) {
+  auto unknown = net_.apply(Delay{{"n9"}, 40, 10, 1});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("node n9"), std::string::npos) << unknown.error().message;
+  // n1 delays packets from every other node, n3 among them.
+  auto peer = net_.apply(Delay{{"n1"}, 40, 10, 1});
+  ASSERT_FALSE(peer.ok());
+  EXPECT_NE(peer.error().message.find("node n3"), std::string::npos) << peer.error().message;
 }
 
 TEST_F(IptablesRefuses, NothingAppliedDescribesAsNoRules) {

@@ -60,11 +60,12 @@ TEST(NemesisSchedule, ParsesKindListsAndNamesAnUnknownWord) {
   auto bad = parse_fault_kinds("partition,flood");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message,
-            "unknown fault \"flood\" (expected partition, loss, kill, pause, clock, crash-loop)");
-  auto loop = parse_fault_kinds("crash-loop,partition");
+            "unknown fault \"flood\" (expected partition, loss, kill, pause, clock, crash-loop, delay)");
+  auto loop = parse_fault_kinds("crash-loop,partition,delay");
   ASSERT_TRUE(loop.ok());
-  EXPECT_EQ(*loop, (std::vector<FaultKind>{FaultKind::CrashLoop, FaultKind::Partition}));
+  EXPECT_EQ(*loop, (std::vector<FaultKind>{FaultKind::CrashLoop, FaultKind::Partition, FaultKind::Delay}));
   EXPECT_EQ(to_string(FaultKind::CrashLoop), "crash-loop");
+  EXPECT_EQ(to_string(FaultKind::Delay), "delay");
 }
 
 TEST(NemesisTargets, SetsHaveTheirSizesOnFiveNodes) {

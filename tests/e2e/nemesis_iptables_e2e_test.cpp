@@ -1,7 +1,7 @@
 // nemesis::IptablesNet on a real local cluster (network namespaces with sshd): each
 // topology blocks exactly the ordered pairs its grudge implies, heal unblocks them all,
-// loss drops about the asked share of connection attempts, and heal leaves other rules
-// alone. Needs root, /usr/sbin/sshd and /usr/sbin/iptables; skips otherwise. Each test
+// loss drops about the asked share of connection attempts, delay holds packets for the
+// asked time, and heal leaves other rules alone. Needs root, /usr/sbin/sshd and /usr/sbin/iptables; skips otherwise. Each test
 // has its own state dir and subnet (10.77.50-59.0/24 and 10.77.65.0/24), so CTest may
 // run them in parallel.
 //
@@ -30,6 +30,7 @@
 #include "harness/control/quote.h"
 #include "harness/control/ssh.h"
 #include "nemesis/iptables.h"
+#include "nemesis/nodes_backend.h"
 #include "nemesis/state_file.h"
 #include "nemesis/topology.h"
 #include "tests/e2e/local_cluster_test.h"
@@ -54,7 +55,7 @@ std::string octet_for_current_test() {
       {"AsymmetricGrudgeBlocksConnectsBothWays", 55},
       {"LossOfHalfDropsAboutHalfTheConnectionAttempts", 56},
       {"HealKeepsOtherRulesAndLeavesNoTraceOfOurChain", 57},
-      {"PacketDelayNamesTheMissingNetemQdisc", 58},
+      {"DelayHoldsPacketsIntoTheNodeUntilStoppedAndLeavesNoHelper", 58},
       {"PartitionCutsAConnectionThatWasAlreadyOpen", 59},
       {"StateFileRecordsTheRulesUntilHealed", 65},
   };
@@ -289,17 +290,56 @@ TEST_F(IptablesOnCluster, HealKeepsOtherRulesAndLeavesNoTraceOfOurChain) {
   EXPECT_EQ(run("n1", "iptables -w -S INPUT"), "-P INPUT ACCEPT\n");
 }
 
-TEST_F(IptablesOnCluster, PacketDelayNamesTheMissingNetemQdisc) {
+// The delay fault through NodesBackend: the NFQUEUE rules and the faultline-delay
+// helper on n2. A connect from n1 to n2:22 needs n1's SYN taken in by n2, so it takes
+// the delay (at least delay - jitter = 70 ms here) while the fault is on, and well
+// under a millisecond before and after; n1 to n3 is not delayed. The stop and the
+// heal leave no rule and no helper behind.
+TEST_F(IptablesOnCluster, DelayHoldsPacketsIntoTheNodeUntilStoppedAndLeavesNoHelper) {
   ASSERT_NO_FATAL_FAILURE(bring_up(3));
-  auto s = net_->apply_delay({"n1"}, 50);
-  ASSERT_FALSE(s.ok());  // not implemented, whether or not the kernel has netem
-  std::cout << "[   INFO   ] " << s.error().message << "\n";
-  EXPECT_NE(s.error().message.find("netem"), std::string::npos) << s.error().message;
-  EXPECT_EQ(run("n1", "tc qdisc show dev eth0 | grep -c netem || true"), "0\n");
-  if (s.error().message.find("does not have") != std::string::npos) {
-    EXPECT_EQ(s.error().message,
-              "node n1: packet delay needs the netem qdisc, which this kernel does not have");
-  }
+  NodesBackendOptions options;
+  options.delay_helper = FAULTLINE_DELAY_BIN;
+  NodesBackend backend(*pool_, nodes_, nullptr, options);
+  // The fastest of five connects from n1 to `to`, in ms.
+  auto connect_ms = [&](const std::string& to) {
+    const std::string host = to == "n2" ? prefix_ + ".12" : prefix_ + ".13";
+    const std::string script =
+        "best=999999; for i in 1 2 3 4 5; do s=$(date +%s%N); " +
+        control::shell_join({"timeout", "2", "bash", "-c", "</dev/tcp/" + host + "/22"}) +
+        " || exit 1; e=$(date +%s%N); t=$(( (e - s) / 1000000 )); "
+        "[ $t -lt $best ] && best=$t; done; echo $best";
+    return std::stol(run("n1", script));
+  };
+  EXPECT_LT(connect_ms("n2"), 60);
+
+  Delay delay;
+  delay.nodes = {"n2"};
+  delay.delay_ms = 80;
+  delay.jitter_ms = 10;
+  const Applied started = backend.start_delay(delay);
+  ASSERT_TRUE(started.ok()) << started.error;
+  ASSERT_TRUE(started.value["helpers"]["pids"].contains("n2")) << started.value.dump();
+  const int pid = started.value["helpers"]["pids"]["n2"].get<int>();
+  EXPECT_EQ(run("n2", "iptables -w -S FAULTLINE"),
+            "-N FAULTLINE\n"
+            "-A FAULTLINE -s " + prefix_ + ".11/32 -j NFQUEUE --queue-num 7707 --queue-bypass\n"
+            "-A FAULTLINE -s " + prefix_ + ".13/32 -j NFQUEUE --queue-num 7707 --queue-bypass\n");
+  EXPECT_GE(connect_ms("n2"), 70);
+  EXPECT_LT(connect_ms("n3"), 60);
+
+  const Applied stopped = backend.stop_delay();
+  ASSERT_TRUE(stopped.ok()) << stopped.error;
+  EXPECT_LT(connect_ms("n2"), 60);
+  EXPECT_EQ(run("n2", "[ -d /proc/" + std::to_string(pid) + " ] && echo alive || echo gone"), "gone\n");
+  EXPECT_EQ(run("n2", "iptables -w -S | grep -c FAULTLINE || true"), "0\n");
+
+  // A delay left on is undone by the heal, helper included.
+  ASSERT_TRUE(backend.start_delay(delay).ok());
+  const Applied healed = backend.heal(20'000);
+  ASSERT_TRUE(healed.ok()) << healed.error;
+  EXPECT_LT(connect_ms("n2"), 60);
+  EXPECT_EQ(run("n2", "pid=$(cat /opt/faultline/delay.pid); [ -d /proc/$pid ] && echo alive || echo gone"),
+            "gone\n");
 }
 
 // Dropping every packet from the peer (no ESTABLISHED accept first) also cuts

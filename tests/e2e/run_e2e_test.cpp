@@ -1,9 +1,10 @@
 // `faultline run` end to end on a local 5-node cluster (issue [runner], must-show):
-// raft under partition+kill+pause+clock is valid with the register and set workloads,
-// the planted stale-read bug is found invalid, and a controller killed with SIGKILL
-// mid-run leaves a cluster `faultline cluster heal` restores and a history `faultline
-// check` still judges. Each test brings up its own cluster (its own subnet and state
-// dir) through `faultline run` and always takes it down. Needs root; skips otherwise.
+// raft under partition+kill+pause+clock (the set run with delay as well) is valid with
+// the register and set workloads, the planted stale-read bug is found invalid, and a
+// controller killed with SIGKILL mid-run leaves a cluster `faultline cluster heal`
+// restores (delay helpers stopped) and a history `faultline check` still judges. Each
+// test brings up its own cluster (its own subnet and state dir) through `faultline run`
+// and always takes it down. Needs root; skips otherwise.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -60,11 +61,14 @@ TEST_F(RunE2e, RaftRegisterUnderPartitionKillPauseClockIsValid) {
   EXPECT_FALSE(fs::exists(fs::path(state()) / "cluster.json"));
 }
 
-TEST_F(RunE2e, RaftSetUnderPartitionKillPauseClockLosesNothing) {
-  const Shell r = run(92, "--workload set --time-limit 30 --nemesis partition,kill,pause,clock "
+TEST_F(RunE2e, RaftSetUnderPartitionKillPauseClockDelayLosesNothing) {
+  const Shell r = run(92, "--workload set --time-limit 30 --nemesis partition,kill,pause,clock,delay "
                           "--nemesis-interval 4 --seed 12");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("0 lost"), std::string::npos);
+  std::ifstream in(fs::path(store()) / "latest" / "history.jsonl");
+  const std::string history((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(history.find("--queue-num 7707"), std::string::npos) << "no delay rule was applied";
 }
 
 TEST_F(RunE2e, PlantedStaleReadIsFoundInvalid) {
@@ -76,14 +80,14 @@ TEST_F(RunE2e, PlantedStaleReadIsFoundInvalid) {
 
 TEST_F(RunE2e, ControllerKilledMidRunLeavesAHealableClusterAndACheckableHistory) {
   const std::string command = run_command(94, "--workload register --time-limit 120 "
-                                              "--nemesis partition,pause --nemesis-interval 1.5 --seed 14");
+                                              "--nemesis partition,pause,delay --nemesis-interval 1.5 --seed 14");
   const pid_t child = ::fork();
   if (child == 0) {
     ::execl("/bin/sh", "sh", "-c", ("exec " + command + " >/dev/null 2>&1").c_str(), nullptr);
     ::_exit(127);
   }
   ASSERT_GT(child, 0);
-  // Wait until a partition and a pause are applied, then SIGKILL the controller.
+  // Wait until a partition, a pause and a delay are applied, then SIGKILL the controller.
   const fs::path history = fs::path(store()) / "latest" / "history.jsonl";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   bool faulted = false;
@@ -93,14 +97,16 @@ TEST_F(RunE2e, ControllerKilledMidRunLeavesAHealableClusterAndACheckableHistory)
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     faulted = text.find("\"start-partition\",\"index\"") != std::string::npos &&
               text.find("\"applied\"") != std::string::npos &&
-              text.find("paused pid") != std::string::npos;
+              text.find("paused pid") != std::string::npos &&
+              text.find("--queue-num 7707") != std::string::npos;
   }
   ::kill(child, SIGKILL);
   int status = 0;
   ::waitpid(child, &status, 0);
-  ASSERT_TRUE(faulted) << "no partition and pause were applied within 90 s";
+  ASSERT_TRUE(faulted) << "no partition, pause and delay were applied within 90 s";
 
-  // The cluster is left partitioned and paused; heal restores it from the state file.
+  // The cluster is left partitioned, paused and delayed; heal restores it from the state
+  // file (and stops every delay helper).
   const Shell heal = sh(std::string(FAULTLINE_BIN) + " cluster heal --state-dir " + q(state()));
   std::printf("%s\n", heal.output.c_str());
   EXPECT_EQ(heal.exit_code, 0);
@@ -112,6 +118,9 @@ TEST_F(RunE2e, ControllerKilledMidRunLeavesAHealableClusterAndACheckableHistory)
     const Shell stopped = sh(std::string(FAULTLINE_BIN) + " cluster ssh --state-dir " + q(state()) + " " +
                              node + " -- sh -c 'ps -eo stat,args | grep faultline-raf[t] | grep -c ^T || true'");
     EXPECT_EQ(stopped.output, "0\n") << node;
+    const Shell helpers = sh(std::string(FAULTLINE_BIN) + " cluster ssh --state-dir " + q(state()) + " " +
+                             node + " -- sh -c 'ps -eo args | grep -c faultline-dela[y] || true'");
+    EXPECT_EQ(helpers.output, "0\n") << node;
   }
   // The partial run still gets a verdict (0, 1 or 2 — not a harness error).
   const Shell check = sh(std::string(FAULTLINE_BIN) + " check " + q((fs::path(store()) / "latest").string()));

@@ -27,6 +27,22 @@ TEST(RunConfig, EachBadOptionIsNamedInTheError) {
   EXPECT_NE(error_of([](RunConfig& c) { c.rate = 0; }).find("--rate"), std::string::npos);
   EXPECT_NE(error_of([](RunConfig& c) { c.time_limit_s = -1; }).find("--time-limit"), std::string::npos);
   EXPECT_NE(error_of([](RunConfig& c) { c.test_name = "../x"; }).find("--test-name"), std::string::npos);
+  EXPECT_NE(error_of([](RunConfig& c) { c.delay_ms = 0; }).find("--delay-ms"), std::string::npos);
+  EXPECT_NE(error_of([](RunConfig& c) { c.delay_jitter_ms = c.delay_ms + 1; }).find("--delay-jitter-ms"),
+            std::string::npos);
+  EXPECT_NE(error_of([](RunConfig& c) { c.election_ticks = 1; }).find("--election-ticks"), std::string::npos);
+}
+
+TEST(RunConfig, ElectionTicksAreOnlyForOurConsensusServers) {
+  RunConfig c;
+  c.election_ticks = 40;
+  EXPECT_TRUE(validate(c).ok());
+  c.target = "zab";
+  EXPECT_TRUE(validate(c).ok());
+  c.target = "etcd";
+  auto s = validate(c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("--election-ticks: etcd"), std::string::npos) << s.error().message;
 }
 
 TEST(RunConfig, JsonRoundTripKeepsWhatCheckingNeeds) {
@@ -35,12 +51,18 @@ TEST(RunConfig, JsonRoundTripKeepsWhatCheckingNeeds) {
   c.bugs = {"stale-read"};
   c.seed = 42;
   c.read_mode = "lease";
+  c.election_ticks = 30;
+  c.delay_ms = 70;
+  c.delay_jitter_ms = 20;
   auto back = config_from_json(to_json(c));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->workload, "set");
   EXPECT_EQ(back->bugs, c.bugs);
   EXPECT_EQ(back->seed, 42u);
   EXPECT_EQ(back->read_mode, "lease");
+  EXPECT_EQ(back->election_ticks, 30);
+  EXPECT_EQ(back->delay_ms, 70);
+  EXPECT_EQ(back->delay_jitter_ms, 20);
   EXPECT_FALSE(config_from_json(history::Value::array()).ok());
   EXPECT_FALSE(config_from_json(history::Value{{"keys", "four"}}).ok());
 }
