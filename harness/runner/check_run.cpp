@@ -6,9 +6,11 @@
 #include <sstream>
 
 #include "checkers/linearizable/checker.h"
+#include "checkers/logs/log_patterns.h"
 #include "checkers/sets/set_checker.h"
 #include "checkers/stats/stats.h"
 #include "checkers/twopc/twopc_checker.h"
+#include "harness/runner/target.h"
 #include "history/reader.h"
 #include "workloads/workload.h"
 
@@ -129,6 +131,16 @@ base::Result<RunResults> check_run_dir(const fs::path& dir) {
   if (!read.ok()) return base::Error{read.error().message};
   auto results = check_history(*config, history, read->warnings);
   if (!results.ok()) return results;
+  // The node logs the teardown collected (nK/*.log), searched for the target's
+  // patterns; a run of an unknown target, or one without patterns, skips this.
+  if (const TargetKind* kind = find_target_kind(config->target); kind && !kind->log_patterns.empty()) {
+    auto scan = checkers::logs::scan_run_logs(dir, kind->log_patterns);
+    if (!scan.ok()) return base::Error{scan.error().message};
+    results->json["logs"] = checkers::logs::to_json(*scan);
+    results->verdict = checkers::combine(results->verdict, scan->verdict);
+    results->json["verdict"] = std::string(checkers::to_string(results->verdict));
+    results->summary += checkers::logs::describe(*scan);
+  }
 
   const fs::path out_path = dir / "results.json";
   std::ofstream out(out_path);

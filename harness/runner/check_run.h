@@ -1,8 +1,9 @@
 #pragma once
 // Checking a stored run: reads test.json (which workload, hence which checkers) and
 // history.jsonl, runs every checker the workload names — linearizability per key
-// (register), lost commits (set), stats (both) — and writes results.json with each
-// checker's verdict and details. The run's verdict is invalid if any checker says
+// (register), lost commits (set), 2PC atomicity (bank), stats (all) — plus, for a run
+// directory, the target's log patterns over the node logs (checkers/logs), and writes
+// results.json with each checker's verdict and details. The run's verdict is invalid if any checker says
 // invalid, else unknown if any says unknown, else valid (exit 0/1/2). Used by
 // `faultline run` after each test and by `faultline check RUNDIR`. Harness layer.
 

@@ -90,6 +90,10 @@ std::string etcd_clock_refusal(const std::string& nemesis, const std::vector<con
 TargetKind etcd_target_kind() {
   TargetKind kind;
   kind.name = "etcd";
+  // A Go runtime panic on stderr, and etcd's own panic/fatal log levels (zap JSON).
+  kind.log_patterns = {{"panic", "panic: "},
+                       {"panic", "\"level\":\"panic\""},
+                       {"fatal", "\"level\":\"fatal\""}};
   kind.read_modes = {"linearizable", kSerializable};
   kind.make = make_etcd_target;  // kind.binary stays empty: a packaged server
   return kind;

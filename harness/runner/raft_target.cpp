@@ -76,6 +76,7 @@ TargetKind raft_target_kind() {
   kind.read_modes = {"read-index", "log", "lease"};
   kind.bugs = bug_names(targets::raft::all_bugs());
   kind.election_ticks = true;
+  kind.log_patterns = our_server_log_patterns();
   kind.binary = targets::raft::deploy::RaftDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::raft::deploy::RaftDeploy, targets::raft::deploy::DeployOptions>(
@@ -90,6 +91,7 @@ TargetKind zab_target_kind() {
   kind.read_modes = {"local", "sync"};  // ZooKeeper's default first
   kind.bugs = bug_names(targets::zab::all_bugs());
   kind.election_ticks = true;
+  kind.log_patterns = our_server_log_patterns();
   kind.binary = targets::zab::deploy::ZabDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::zab::deploy::ZabDeploy, targets::zab::deploy::DeployOptions>(

@@ -25,6 +25,12 @@ fs::path server_binary(const RunConfig& config, const std::string& name) {
   return beside;
 }
 
+const std::vector<checkers::logs::LogPattern>& our_server_log_patterns() {
+  static const std::vector<checkers::logs::LogPattern> patterns = {
+      {"panic", "PANIC "}, {"broken invariant", "invariant broken"}};
+  return patterns;
+}
+
 const std::vector<TargetKind>& target_kinds() {
   static const std::vector<TargetKind> kinds = {raft_target_kind(), zab_target_kind(), etcd_target_kind(), twopc_target_kind()};
   return kinds;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "checkers/logs/log_patterns.h"
 #include "harness/control/node.h"
 #include "harness/control/ssh.h"
 #include "harness/runner/config.h"
@@ -60,6 +61,9 @@ struct TargetKind {
   std::vector<std::string> bugs;        // accepted --bug values
   std::vector<std::string> workloads = {"register", "set"};  // accepted --workload values
   bool election_ticks = false;          // takes --election-ticks
+  // Lines no healthy server of this kind writes to its log (a panic, a broken
+  // invariant): any of them in a node log makes the run invalid (checkers/logs).
+  std::vector<checkers::logs::LogPattern> log_patterns;
   // The server binary the harness uploads ("faultline-raft"), or empty when the nodes
   // have it already (a packaged server).
   std::string binary;
@@ -68,6 +72,10 @@ struct TargetKind {
                                         const RunConfig& config)>
       make;
 };
+
+// What our own servers (raft, zab, twopc) write only when something is badly wrong:
+// base::panic's "PANIC " and a broken invariant caught by the server's own checks.
+const std::vector<checkers::logs::LogPattern>& our_server_log_patterns();
 
 // Every target, by name.
 const std::vector<TargetKind>& target_kinds();

@@ -163,6 +163,7 @@ std::vector<Checker> checkers_of(const Value& results) {
   if (const Value* j = member(results, "linearizable")) out.push_back({"linearizable", "#counterexample", j});
   if (const Value* j = member(results, "set")) out.push_back({"set", "#set-anomalies", j});
   if (const Value* j = member(results, "stats")) out.push_back({"stats", "#operations", j});
+  if (const Value* j = member(results, "logs")) out.push_back({"logs", "#logs", j});
   return out;
 }
 
@@ -232,6 +233,12 @@ void append_summary(std::string& out, const ReportInput& in, const RunSummary& s
          fixed(s.inside.ok_ratio() * 100, 1) + "% ok in faults</div><div class=\"note\">" +
          fixed(s.outside.ok_ratio() * 100, 1) + "% ok outside faults; " +
          std::to_string(s.windows.size()) + " fault windows</div></div>";
+  if (const Value* logs = member(in.results, "logs")) {
+    out += "<div class=\"card\"><div>node logs " + badge(verdict_of(logs)) + "</div><div class=\"big\">" +
+           at(logs, "total_matches") + " bad lines</div><div class=\"note\">" + at(logs, "lines") +
+           " lines of " + at(logs, "files") + " logs searched for panics and broken invariants; " +
+           "<a href=\"#logs\">where</a></div></div>";
+  }
   if (const Value* first = member(in.results, "first_anomaly_s"))
     out += "<div class=\"card\"><div>first anomaly</div><div class=\"big\">" + number_of(first, 3) +
            " s</div><div class=\"note\">after the run began</div></div>";
@@ -387,6 +394,17 @@ void append_logs(std::string& out, const ReportInput& in) {
   for (const auto& [node, path] : in.logs)
     out += "<li>" + escape_html(node) + ": <a href=\"" + relative_href(path) + "\">" + escape_html(path) + "</a></li>";
   if (!in.logs.empty()) out += "</ul>";
+  const Value* scan = member(in.results, "logs");
+  const Value* matches = scan ? member(*scan, "matches") : nullptr;
+  if (matches && matches->is_array() && !matches->empty()) {
+    out += "<p>Lines that no healthy server writes (the first " + std::to_string(matches->size()) + " of " +
+           at(scan, "total_matches") + "):</p><div class=\"scroll\"><table><tr><th>log</th>"
+           "<th class=\"num\">line</th><th>pattern</th><th>text</th></tr>";
+    for (const Value& m : *matches)
+      out += "<tr><td>" + at(&m, "file") + "</td><td class=\"num\">" + at(&m, "line") + "</td><td>" +
+             at(&m, "pattern") + "</td><td><code>" + at(&m, "text") + "</code></td></tr>";
+    out += "</table></div>";
+  }
   out += "</section>";
 }
 

@@ -80,6 +80,29 @@ TEST(CheckRun, SetRunWithALostAddIsInvalid) {
   EXPECT_TRUE(results->json.contains("set"));
 }
 
+TEST(CheckRun, APanicInANodeLogMakesAValidHistoryInvalid) {
+  RunDir dir("register", kValidRegister);
+  fs::create_directories(dir.path() / "n1");
+  fs::create_directories(dir.path() / "n2");
+  std::ofstream(dir.path() / "n1" / "raft.log") << "info: n1: role leader term 2\n";
+  {
+    auto clean = check_run_dir(dir.path());
+    ASSERT_TRUE(clean.ok()) << clean.error().message;
+    EXPECT_EQ(clean->verdict, checkers::Verdict::Valid);
+    EXPECT_EQ(clean->json.at("logs").at("files"), 1);
+  }
+  std::ofstream(dir.path() / "n2" / "raft.log") << "info: n2: start\nPANIC raft.cpp:12: check failed\n";
+  auto results = check_run_dir(dir.path());
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  EXPECT_EQ(results->verdict, checkers::Verdict::Invalid);
+  EXPECT_EQ(results->json.at("verdict"), "invalid");
+  EXPECT_EQ(results->json.at("linearizable").at("verdict"), "valid");
+  const auto& match = results->json.at("logs").at("matches").at(0);
+  EXPECT_EQ(match.at("file"), "n2/raft.log");
+  EXPECT_EQ(match.at("line"), 2);
+  EXPECT_NE(results->summary.find("n2/raft.log:2 panic"), std::string::npos) << results->summary;
+}
+
 TEST(CheckRun, MissingTestJsonIsAnErrorNamingTheFile) {
   RunDir dir("register", kValidRegister);
   fs::remove(dir.path() / "test.json");

@@ -149,6 +149,8 @@ TEST(ReportEscaping, HostileHistoryLeavesNoRawScriptInThePage) {
   in.results["set"] = {{"verdict", "invalid"}, {"keys", Value::array({set_key})}};
   in.results["stats"]["verdict"] = "valid";
   in.results["stats"]["by_f"][evil + "f"]["ok"]["p50_ms"] = evil;
+  in.results["logs"] = {{"verdict", "invalid"}, {"files", 1}, {"lines", 9}, {"total_matches", 1},
+                        {"matches", Value::array({{{"file", evil}, {"line", 3}, {"pattern", evil}, {"text", evil}}})}};
   in.logs = {{evil, evil + "/raft.log"}, {"n1", "javascript:alert(1)"}};
   in.warnings = {evil};
   in.plots = {{evil, evil, "/nonexistent/" + evil + ".svg", "/nonexistent/x.png"}};

@@ -1,0 +1,72 @@
+// The log-pattern checker: which lines of a node log make a run invalid.
+
+#include "checkers/logs/log_patterns.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace faultline::checkers::logs {
+namespace {
+
+const std::vector<LogPattern> kPatterns = {{"panic", "PANIC "}, {"broken invariant", "invariant broken"}};
+
+TEST(LogPatterns, ALogWithoutThePatternsIsValid) {
+  std::istringstream in("info: n1: role leader term 3\nwarn: n1: peer n2 unreachable\n");
+  LogScan scan;
+  scan_log("n1/raft.log", in, kPatterns, scan);
+  EXPECT_EQ(scan.verdict, Verdict::Valid);
+  EXPECT_EQ(scan.lines, 2);
+  EXPECT_TRUE(scan.matches.empty());
+}
+
+TEST(LogPatterns, EachMatchingLineIsNamedByFileAndLineAndMakesTheRunInvalid) {
+  std::istringstream in(
+      "info: n2: start\n"
+      "error: n2: invariant broken (planted bug): two leaders in term 7: n2 and n4\n"
+      "PANIC core/raft.cpp:90: check failed: committed <= last\n");
+  LogScan scan;
+  scan_log("n2/raft.log", in, kPatterns, scan);
+  EXPECT_EQ(scan.verdict, Verdict::Invalid);
+  ASSERT_EQ(scan.matches.size(), 2u);
+  EXPECT_EQ(scan.matches[0], (LogMatch{"n2/raft.log", 2, "broken invariant",
+                                       "error: n2: invariant broken (planted bug): two leaders in term 7: n2 and n4"}));
+  EXPECT_EQ(scan.matches[1].line, 3);
+  EXPECT_EQ(scan.matches[1].pattern, "panic");
+  EXPECT_NE(describe(scan).find("n2/raft.log:2 broken invariant"), std::string::npos) << describe(scan);
+}
+
+TEST(LogPatterns, ManyMatchesAreCountedButOnlyTheFirstHundredKept) {
+  std::string text;
+  for (int i = 0; i < 250; ++i) text += "PANIC x" + std::string(1000, 'y') + "\n";
+  std::istringstream in(text);
+  LogScan scan;
+  scan_log("n1/raft.log", in, kPatterns, scan);
+  EXPECT_EQ(scan.total_matches, 250);
+  EXPECT_EQ(scan.matches.size(), kMaxMatches);
+  EXPECT_EQ(scan.matches.back().text.size(), kMaxLineChars);
+}
+
+TEST(LogPatterns, ARunDirectoryIsScannedNodeByNodeInNameOrder) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "faultline-logs-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const std::filesystem::path dir = pattern;
+  std::filesystem::create_directories(dir / "n1");
+  std::filesystem::create_directories(dir / "n2");
+  std::ofstream(dir / "n2" / "raft.log") << "ok\nPANIC here\n";
+  std::ofstream(dir / "n1" / "raft.log") << "fine\n";
+  std::ofstream(dir / "n1" / "notes.txt") << "PANIC not a log\n";
+  std::ofstream(dir / "history.jsonl") << "PANIC not in a node folder\n";
+  auto scan = scan_run_logs(dir, kPatterns);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(scan.ok()) << scan.error().message;
+  EXPECT_EQ(scan->files, 2);
+  ASSERT_EQ(scan->matches.size(), 1u);
+  EXPECT_EQ(scan->matches[0].file, "n2/raft.log");
+  EXPECT_EQ(to_json(*scan)["matches"][0]["line"], 2);
+}
+
+}  // namespace
+}  // namespace faultline::checkers::logs
