@@ -26,7 +26,8 @@ out=${OUT:-docs/BUGS-FOUND.md}
 # A private copy of the binaries: rebuilding while the matrix runs must not change it.
 bin=$(mktemp -d /tmp/faultline-matrix-bin-XXXXXX)
 trap 'rm -rf "$bin"' EXIT
-cp "$build/harness/faultline" "$build/harness/faultline-$target" "$build/harness/faultline-settime" "$bin/"
+cp "$build/harness/faultline" "$build/harness/faultline-$target" "$build/harness/faultline-settime" \
+  "$build/harness/faultline-delay" "$bin/"
 
 # name | expected (valid|invalid) | faultline run arguments
 case $target in
@@ -37,8 +38,8 @@ matrix=(
   "correct-set|valid|--workload set --nemesis partition,kill,pause,clock --nemesis-targets majority --nemesis-interval 5"
   "stale-read|invalid|--workload register --bug stale-read --nemesis partition --nemesis-interval 5"
   "no-read-quorum|invalid|--workload register --bug no-read-quorum --nemesis partition --nemesis-topologies isolate-leader,halves --nemesis-interval 5"
-  "commit-old-term|invalid|--workload register --bug commit-old-term --nemesis crash-loop,partition --nemesis-targets majority --nemesis-interval 4"
-  "forget-vote|invalid|--workload set --bug forget-vote --nemesis crash-loop,loss --nemesis-targets majority --nemesis-interval 5"
+  "commit-old-term|invalid|--workload register --bug commit-old-term --nemesis crash-loop,partition,delay --nemesis-targets majority --delay-ms 100 --delay-jitter-ms 80 --nemesis-interval 3"
+  "forget-vote|invalid|--workload set --bug forget-vote --nemesis crash-loop,delay --nemesis-targets majority --delay-ms 150 --delay-jitter-ms 100 --nemesis-interval 3"
   "ack-before-persist|invalid|--workload set --bug ack-before-persist --nemesis kill --nemesis-targets all --nemesis-interval 3"
   "lease-no-clock|valid|--workload register --read-mode lease --nemesis partition --nemesis-topologies isolate-leader,halves --nemesis-interval 5"
   "lease-clock|invalid|--workload register --read-mode lease --nemesis partition,clock --clock-faults freeze --nemesis-topologies isolate-leader --nemesis-targets leader --nemesis-interval 4"

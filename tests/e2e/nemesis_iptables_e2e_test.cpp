@@ -292,8 +292,9 @@ TEST_F(IptablesOnCluster, HealKeepsOtherRulesAndLeavesNoTraceOfOurChain) {
 
 // The delay fault through NodesBackend: the NFQUEUE rules and the faultline-delay
 // helper on n2. A connect from n1 to n2:22 needs n1's SYN taken in by n2, so it takes
-// the delay (at least delay - jitter = 70 ms here) while the fault is on, and well
-// under a millisecond before and after; n1 to n3 is not delayed. The stop and the
+// the delay (at least delay - jitter = 140 ms here) while the fault is on, and well
+// under a millisecond before and after (the bound of 100 ms leaves room for a loaded
+// machine: it times two `date` processes too); n1 to n3 is not delayed. The stop and the
 // heal leave no rule and no helper behind.
 TEST_F(IptablesOnCluster, DelayHoldsPacketsIntoTheNodeUntilStoppedAndLeavesNoHelper) {
   ASSERT_NO_FATAL_FAILURE(bring_up(3));
@@ -310,11 +311,11 @@ TEST_F(IptablesOnCluster, DelayHoldsPacketsIntoTheNodeUntilStoppedAndLeavesNoHel
         "[ $t -lt $best ] && best=$t; done; echo $best";
     return std::stol(run("n1", script));
   };
-  EXPECT_LT(connect_ms("n2"), 60);
+  EXPECT_LT(connect_ms("n2"), 100);
 
   Delay delay;
   delay.nodes = {"n2"};
-  delay.delay_ms = 80;
+  delay.delay_ms = 150;
   delay.jitter_ms = 10;
   const Applied started = backend.start_delay(delay);
   ASSERT_TRUE(started.ok()) << started.error;
@@ -324,12 +325,12 @@ TEST_F(IptablesOnCluster, DelayHoldsPacketsIntoTheNodeUntilStoppedAndLeavesNoHel
             "-N FAULTLINE\n"
             "-A FAULTLINE -s " + prefix_ + ".11/32 -j NFQUEUE --queue-num 7707 --queue-bypass\n"
             "-A FAULTLINE -s " + prefix_ + ".13/32 -j NFQUEUE --queue-num 7707 --queue-bypass\n");
-  EXPECT_GE(connect_ms("n2"), 70);
-  EXPECT_LT(connect_ms("n3"), 60);
+  EXPECT_GE(connect_ms("n2"), 140);
+  EXPECT_LT(connect_ms("n3"), 100);
 
   const Applied stopped = backend.stop_delay();
   ASSERT_TRUE(stopped.ok()) << stopped.error;
-  EXPECT_LT(connect_ms("n2"), 60);
+  EXPECT_LT(connect_ms("n2"), 100);
   EXPECT_EQ(run("n2", "[ -d /proc/" + std::to_string(pid) + " ] && echo alive || echo gone"), "gone\n");
   EXPECT_EQ(run("n2", "iptables -w -S | grep -c FAULTLINE || true"), "0\n");
 
@@ -337,7 +338,7 @@ TEST_F(IptablesOnCluster, DelayHoldsPacketsIntoTheNodeUntilStoppedAndLeavesNoHel
   ASSERT_TRUE(backend.start_delay(delay).ok());
   const Applied healed = backend.heal(20'000);
   ASSERT_TRUE(healed.ok()) << healed.error;
-  EXPECT_LT(connect_ms("n2"), 60);
+  EXPECT_LT(connect_ms("n2"), 100);
   EXPECT_EQ(run("n2", "pid=$(cat /opt/faultline/delay.pid); [ -d /proc/$pid ] && echo alive || echo gone"),
             "gone\n");
 }
