@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/test/temp_dir.h"
 #include "base/clock.h"
 #include "history/reader.h"
 #include "history/writer.h"
@@ -22,26 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A fresh directory per test, removed with everything in it at the end.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("faultline-" + std::string(info->name()) + "-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using base::TempDir;
 
 void write_file(const fs::path& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary);

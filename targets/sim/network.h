@@ -94,7 +94,7 @@ class Network {
   // delivered, or false. A message is dropped if its recipient is down or cut off from
   // the sender when it is due; one sent to a node that crashed AND restarted while it
   // was in flight reaches the new incarnation (as a datagram would; over TCP it would
-  // have died with the old process's connection — targets/raft/BUGS.md, forget-vote).
+  // have died with the old process's connection — see targets/raft/BUGS.md).
   bool pop_due(SimTime now, Envelope<M>& out) {
     while (!in_flight_.empty() && in_flight_.top().deliver_at <= now) {
       Envelope<M> envelope = std::move(const_cast<Envelope<M>&>(in_flight_.top()));

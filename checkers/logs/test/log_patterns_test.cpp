@@ -3,10 +3,11 @@
 #include "checkers/logs/log_patterns.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <fstream>
 #include <sstream>
+
+#include "base/test/temp_dir.h"
 
 namespace faultline::checkers::logs {
 namespace {
@@ -50,9 +51,8 @@ TEST(LogPatterns, ManyMatchesAreCountedButOnlyTheFirstHundredKept) {
 }
 
 TEST(LogPatterns, ARunDirectoryIsScannedNodeByNodeInNameOrder) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "faultline-logs-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-  const std::filesystem::path dir = pattern;
+  base::TempDir tmp("logs");
+  const std::filesystem::path& dir = tmp.path();
   std::filesystem::create_directories(dir / "n1");
   std::filesystem::create_directories(dir / "n2");
   std::ofstream(dir / "n2" / "raft.log") << "ok\nPANIC here\n";
@@ -60,7 +60,6 @@ TEST(LogPatterns, ARunDirectoryIsScannedNodeByNodeInNameOrder) {
   std::ofstream(dir / "n1" / "notes.txt") << "PANIC not a log\n";
   std::ofstream(dir / "history.jsonl") << "PANIC not in a node folder\n";
   auto scan = scan_run_logs(dir, kPatterns);
-  std::filesystem::remove_all(dir);
   ASSERT_TRUE(scan.ok()) << scan.error().message;
   EXPECT_EQ(scan->files, 2);
   ASSERT_EQ(scan->matches.size(), 1u);

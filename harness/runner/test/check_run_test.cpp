@@ -3,9 +3,10 @@
 #include "harness/runner/check_run.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
+
+#include "base/test/temp_dir.h"
 
 namespace faultline::harness::runner {
 namespace {
@@ -14,18 +15,16 @@ namespace fs = std::filesystem;
 
 class RunDir {
  public:
-  RunDir(const std::string& workload, const std::string& history) {
-    std::string pattern = (fs::temp_directory_path() / "faultline-run-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
+  RunDir(const std::string& workload, const std::string& history) : tmp_("run"), path_(tmp_.path()) {
     RunConfig config;
     config.workload = workload;
     std::ofstream(path_ / "test.json") << history::Value{{"config", to_json(config)}}.dump();
     std::ofstream(path_ / "history.jsonl") << history;
   }
-  ~RunDir() { fs::remove_all(path_); }
   const fs::path& path() const { return path_; }
 
  private:
+  base::TempDir tmp_;
   fs::path path_;
 };
 

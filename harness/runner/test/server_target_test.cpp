@@ -1,6 +1,7 @@
 // ServerTarget's shell lines, run with the local sh (as sshd would run them on a node):
 // the start line passes hostile argv through byte-for-byte, records the pid for servers
 // that do not, and the stop line acts only on a pid whose command line is the server's.
+#include "base/test/temp_dir.h"
 #include "harness/runner/server_target.h"
 
 #include <gtest/gtest.h>
@@ -19,18 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "faultline-target-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using base::TempDir;
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path);

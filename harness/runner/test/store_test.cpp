@@ -1,3 +1,4 @@
+#include "base/test/temp_dir.h"
 #include "harness/runner/store.h"
 
 #include <gtest/gtest.h>
@@ -12,18 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "faultline-store-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using base::TempDir;
 
 TEST(Store, EachRunGetsItsOwnDirectoryAndLatestPointsAtTheNewest) {
   TempDir tmp;

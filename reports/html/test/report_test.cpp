@@ -1,6 +1,7 @@
 // report.html: escaping of everything that comes from a history or a log, the sections of
 // a valid and an invalid run, and a 100,000-op history.
 
+#include "base/test/temp_dir.h"
 #include "reports/html/report.h"
 
 #include <gtest/gtest.h>
@@ -22,23 +23,7 @@ using history::OpType;
 using history::Process;
 using history::Value;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("fl-report-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using base::TempDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "base/test/temp_dir.h"
 #include "history/op.h"
 
 namespace faultline::reports::publish::testing {
@@ -15,24 +16,7 @@ namespace faultline::reports::publish::testing {
 using history::Value;
 
 // A fresh directory under the system temp dir, removed when the object dies.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag) {
-    static int counter = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("fl-publish-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using base::TempDir;
 
 inline Value test_json(const std::string& name, const std::string& workload, uint64_t seed = 7) {
   return Value{{"config",

@@ -14,33 +14,14 @@
 
 #include <gtest/gtest.h>
 
+#include "base/test/temp_dir.h"
 #include "base/random.h"
 #include "targets/common/event_loop.h"
 
 namespace faultline::targets::common::testing_util {
 
 // A fresh directory per test, removed with everything in it at the end.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("faultline-common-" + std::string(info->name()) + "-" +
-             std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using base::TempDir;
 
 inline std::unique_ptr<EventLoop> make_loop(LoopOptions options = {}) {
   auto loop = EventLoop::create(options);

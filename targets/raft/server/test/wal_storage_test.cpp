@@ -1,6 +1,7 @@
 // WalStorage on a real temp directory: what was synced survives a restart, what was
 // not is lost as in a crash, and compaction keeps the disk bounded and recoverable.
 
+#include "base/test/temp_dir.h"
 #include "targets/raft/server/wal_storage.h"
 
 #include <gtest/gtest.h>
@@ -14,20 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("faultline-walstorage-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::remove_all(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using base::TempDir;
 
 Entry entry(Index index, Term term) {
   return Entry{term, index, EntryType::Command, "v" + std::to_string(index)};
