@@ -21,6 +21,7 @@
 #include "reports/html/analysis.h"
 #include "reports/html/assets.h"
 #include "reports/html/page.h"
+#include "reports/publish/escape.h"
 
 namespace faultline::reports::html {
 
@@ -28,21 +29,7 @@ using history::Op;
 using history::Value;
 namespace fs = std::filesystem;
 
-std::string escape_html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
+std::string escape_html(std::string_view text) { return publish::escape_xml(text); }
 
 std::string json_for_script(const Value& value) {
   const std::string text = history::to_text(value);

@@ -38,7 +38,8 @@ struct ReportInput {
 // history events; the page holds ~50 bytes per client operation.
 base::Status write_report(const ReportInput& input, const std::filesystem::path& out_file);
 
-// & < > " ' escaped for HTML text and attribute values.
+// & < > " ' escaped for HTML text and attribute values; invalid UTF-8 and control
+// characters made visible (reports/publish/escape.h, which the JUnit and index share).
 std::string escape_html(std::string_view text);
 // JSON for a <script type="application/json"> block: also escapes "</" and "<!--" so no
 // value can close the script element.
