@@ -39,7 +39,7 @@ matrix=(
   "stale-read|invalid|--workload register --bug stale-read --nemesis partition --nemesis-interval 5"
   "no-read-quorum|invalid|--workload register --bug no-read-quorum --nemesis partition --nemesis-topologies isolate-leader,halves --nemesis-interval 5"
   "commit-old-term|invalid|--workload register --bug commit-old-term --nemesis crash-loop,partition,delay --nemesis-targets majority --delay-ms 100 --delay-jitter-ms 80 --nemesis-interval 3"
-  "forget-vote|invalid|--workload set --bug forget-vote --nemesis crash-loop,delay --nemesis-targets majority --delay-ms 150 --delay-jitter-ms 100 --nemesis-interval 3"
+  "forget-vote|invalid|--workload set --bug forget-vote --nemesis crash-loop,delay --nemesis-targets all --delay-ms 20 --delay-jitter-ms 15 --nemesis-interval 3"
   "ack-before-persist|invalid|--workload set --bug ack-before-persist --nemesis kill --nemesis-targets all --nemesis-interval 3"
   "lease-no-clock|valid|--workload register --read-mode lease --nemesis partition --nemesis-topologies isolate-leader,halves --nemesis-interval 5"
   "lease-clock|invalid|--workload register --read-mode lease --nemesis partition,clock --clock-faults freeze --nemesis-topologies isolate-leader --nemesis-targets leader --nemesis-interval 4"

@@ -91,7 +91,7 @@ TargetKind etcd_target_kind() {
   TargetKind kind;
   kind.name = "etcd";
   // A Go runtime panic on stderr, and etcd's own panic/fatal log levels (zap JSON).
-  kind.log_patterns = {{"panic", "panic: "},
+  kind.log_rules.patterns = {{"panic", "panic: "},
                        {"panic", "\"level\":\"panic\""},
                        {"fatal", "\"level\":\"fatal\""}};
   kind.read_modes = {"linearizable", kSerializable};

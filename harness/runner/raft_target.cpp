@@ -76,7 +76,9 @@ TargetKind raft_target_kind() {
   kind.read_modes = {"read-index", "log", "lease"};
   kind.bugs = bug_names(targets::raft::all_bugs());
   kind.election_ticks = true;
-  kind.log_patterns = our_server_log_patterns();
+  kind.log_rules.patterns = our_server_log_patterns();
+  // RaftServer logs "role leader term T" when it wins term T (server.cpp).
+  kind.log_rules.leader_marker = "role leader term ";
   kind.binary = targets::raft::deploy::RaftDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::raft::deploy::RaftDeploy, targets::raft::deploy::DeployOptions>(
@@ -91,7 +93,7 @@ TargetKind zab_target_kind() {
   kind.read_modes = {"local", "sync"};  // ZooKeeper's default first
   kind.bugs = bug_names(targets::zab::all_bugs());
   kind.election_ticks = true;
-  kind.log_patterns = our_server_log_patterns();
+  kind.log_rules.patterns = our_server_log_patterns();
   kind.binary = targets::zab::deploy::ZabDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::zab::deploy::ZabDeploy, targets::zab::deploy::DeployOptions>(

@@ -62,8 +62,10 @@ struct TargetKind {
   std::vector<std::string> workloads = {"register", "set"};  // accepted --workload values
   bool election_ticks = false;          // takes --election-ticks
   // Lines no healthy server of this kind writes to its log (a panic, a broken
-  // invariant): any of them in a node log makes the run invalid (checkers/logs).
-  std::vector<checkers::logs::LogPattern> log_patterns;
+  // invariant), and the line a node writes when it becomes leader of a term: any such
+  // pattern, or two leaders of one term, in the node logs makes the run invalid
+  // (checkers/logs).
+  checkers::logs::LogRules log_rules;
   // The server binary the harness uploads ("faultline-raft"), or empty when the nodes
   // have it already (a packaged server).
   std::string binary;

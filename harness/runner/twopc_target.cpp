@@ -60,7 +60,7 @@ TargetKind twopc_target_kind() {
   kind.read_modes = {deploy::DeployOptions{}.read_mode};
   for (const auto& info : targets::twopc::all_bugs()) kind.bugs.emplace_back(info.name);
   kind.workloads = {"bank"};
-  kind.log_patterns = our_server_log_patterns();
+  kind.log_rules.patterns = our_server_log_patterns();
   kind.binary = deploy::TwoPcDeploy{}.binary_name;
   kind.make = make_twopc_target;
   return kind;

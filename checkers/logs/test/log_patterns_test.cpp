@@ -12,7 +12,7 @@
 namespace faultline::checkers::logs {
 namespace {
 
-const std::vector<LogPattern> kPatterns = {{"panic", "PANIC "}, {"broken invariant", "invariant broken"}};
+const LogRules kPatterns = {{{"panic", "PANIC "}, {"broken invariant", "invariant broken"}}, ""};
 
 TEST(LogPatterns, ALogWithoutThePatternsIsValid) {
   std::istringstream in("info: n1: role leader term 3\nwarn: n1: peer n2 unreachable\n");
@@ -65,6 +65,30 @@ TEST(LogPatterns, ARunDirectoryIsScannedNodeByNodeInNameOrder) {
   ASSERT_EQ(scan->matches.size(), 1u);
   EXPECT_EQ(scan->matches[0].file, "n2/raft.log");
   EXPECT_EQ(to_json(*scan)["matches"][0]["line"], 2);
+}
+
+TEST(LogPatterns, TwoNodesLeadingOneTermAreTwoLeadersAndOneNodeTwiceIsNot) {
+  const LogRules rules = {{}, "role leader term "};
+  LogScan scan;
+  std::istringstream n1("info: n1: role leader term 7 leader n1 commit 3\n"
+                        "info: n1: role follower term 8 leader n2 commit 5\n"
+                        "info: n1: role leader term 9 leader n1 commit 6\n");
+  std::istringstream n2("info: n2: role candidate term 8 leader ? commit 4\n"
+                        "info: n2: role leader term 8 leader n2 commit 4\n"
+                        "info: n2: recovered term 8 vote '' commit 4\n"
+                        "info: n2: role leader term 8 leader n2 commit 5\n");
+  std::istringstream n3("info: n3: role leader term 9 leader n3 commit 6\n");
+  scan_log("n1/raft.log", n1, rules, scan);
+  scan_log("n2/raft.log", n2, rules, scan);
+  scan_log("n3/raft.log", n3, rules, scan);
+  finish_scan(scan);
+  EXPECT_EQ(scan.verdict, Verdict::Invalid);
+  EXPECT_EQ(scan.terms_with_two_leaders, 1);  // term 9 (n1, n3); n2 twice in term 8 is one leader
+  ASSERT_EQ(scan.matches.size(), 2u);
+  EXPECT_EQ(scan.matches[0], (LogMatch{"n1/raft.log", 3, "two leaders in term 9",
+                                       "info: n1: role leader term 9 leader n1 commit 6"}));
+  EXPECT_EQ(scan.matches[1].file, "n3/raft.log");
+  EXPECT_NE(describe(scan).find("1 terms with two leaders"), std::string::npos) << describe(scan);
 }
 
 }  // namespace
