@@ -3,10 +3,41 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 namespace faultline::checkers::logs {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The number right after `marker` in `line`, and where it ends; nullopt without both.
+std::optional<std::pair<int64_t, size_t>> term_after(const std::string& line, const std::string& marker) {
+  if (marker.empty()) return std::nullopt;
+  const size_t at = line.find(marker);
+  if (at == std::string::npos) return std::nullopt;
+  const char* digits = line.c_str() + at + marker.size();
+  char* end = nullptr;
+  const long long term = std::strtoll(digits, &end, 10);
+  if (end == digits) return std::nullopt;
+  return std::make_pair(static_cast<int64_t>(term), static_cast<size_t>(end - line.c_str()));
+}
+
+// Adds every holder's first line as a match labelled `what` when `holders` has two or
+// more: two leaders of one term, two candidates of one node's vote.
+bool flag_if_shared(std::map<std::string, LogMatch>& holders, const std::string& what, LogScan& scan) {
+  if (holders.size() < 2) return false;
+  scan.verdict = Verdict::Invalid;
+  for (auto& [holder, match] : holders) {
+    ++scan.total_matches;
+    match.pattern = what;
+    if (scan.matches.size() < kMaxMatches) scan.matches.push_back(match);
+  }
+  return true;
+}
+
+}  // namespace
 
 void scan_log(const std::string& file, std::istream& in, const LogRules& rules, LogScan& scan) {
   ++scan.files;
@@ -24,26 +55,27 @@ void scan_log(const std::string& file, std::istream& in, const LogRules& rules, 
         scan.matches.push_back({file, number, p.name, line.substr(0, kMaxLineChars)});
       break;  // one match per line
     }
-    if (rules.leader_marker.empty()) continue;
-    const size_t at = line.find(rules.leader_marker);
-    if (at == std::string::npos) continue;
-    const char* digits = line.c_str() + at + rules.leader_marker.size();
-    char* end = nullptr;
-    const long long term = std::strtoll(digits, &end, 10);
-    if (end == digits) continue;
-    scan.leaders[term].emplace(node, LogMatch{file, number, "", line.substr(0, kMaxLineChars)});
+    if (auto led = term_after(line, rules.leader_marker))
+      scan.leaders[led->first].emplace(node, LogMatch{file, number, "", line.substr(0, kMaxLineChars)});
+    if (auto voted = term_after(line, rules.vote_marker)) {
+      static const std::string kFor = " for ";
+      if (line.compare(voted->second, kFor.size(), kFor) != 0) continue;
+      const size_t from = voted->second + kFor.size();
+      const std::string candidate = line.substr(from, line.find_first_of(" \t", from) - from);
+      if (candidate.empty()) continue;
+      scan.votes[node][voted->first].emplace(candidate, LogMatch{file, number, "", line.substr(0, kMaxLineChars)});
+    }
   }
 }
 
 void finish_scan(LogScan& scan) {
-  for (auto& [term, by_node] : scan.leaders) {
-    if (by_node.size() < 2) continue;
-    ++scan.terms_with_two_leaders;
-    scan.verdict = Verdict::Invalid;
-    for (auto& [node, match] : by_node) {
-      ++scan.total_matches;
-      match.pattern = "two leaders in term " + std::to_string(term);
-      if (scan.matches.size() < kMaxMatches) scan.matches.push_back(match);
+  for (auto& [term, by_node] : scan.leaders)
+    if (flag_if_shared(by_node, "two leaders in term " + std::to_string(term), scan)) ++scan.terms_with_two_leaders;
+  for (auto& [node, by_term] : scan.votes) {
+    for (auto& [term, by_candidate] : by_term) {
+      if (!flag_if_shared(by_candidate, node + " voted twice in term " + std::to_string(term), scan)) continue;
+      ++scan.double_votes;
+      if (!by_candidate.contains(node)) ++scan.double_votes_for_others;
     }
   }
 }
@@ -80,6 +112,8 @@ history::Value to_json(const LogScan& scan) {
           {"lines", scan.lines},
           {"total_matches", scan.total_matches},
           {"terms_with_two_leaders", scan.terms_with_two_leaders},
+          {"double_votes", scan.double_votes},
+          {"double_votes_for_others", scan.double_votes_for_others},
           {"matches", std::move(matches)}};
 }
 
@@ -89,6 +123,9 @@ std::string describe(const LogScan& scan) {
                   std::to_string(scan.files) + " node logs";
   if (scan.terms_with_two_leaders > 0)
     s += ", " + std::to_string(scan.terms_with_two_leaders) + " terms with two leaders";
+  if (scan.double_votes > 0)
+    s += ", " + std::to_string(scan.double_votes) + " double votes (" +
+         std::to_string(scan.double_votes_for_others) + " for two other nodes)";
   if (!scan.matches.empty()) {
     const LogMatch& m = scan.matches.front();
     s += "; first " + m.file + ":" + std::to_string(m.line) + " " + m.pattern + ": " +

@@ -5,7 +5,8 @@
 // leader of a term, for two nodes leading the same term (Raft's election safety). The
 // history can look fine while a server crashed and was restarted by the nemesis, or
 // while two leaders briefly coexisted and the clients never saw it; each makes the run
-// invalid. Each target names its patterns and its leader line
+// invalid. Likewise one node voting for two candidates in one term (a vote that did not
+// survive a restart). Each target names its patterns, its leader line and its vote line
 // (harness/runner/target.h). Pure apart from reading the files; thread-compatible.
 
 #include <cstdint>
@@ -40,9 +41,15 @@ inline constexpr size_t kMaxMatches = 100;  // kept in full; the rest only count
 // What to look for. `leader_marker`, if not empty, is the text a node's log line holds
 // right before the term number when the node becomes leader of that term ("role leader
 // term " for raft): two nodes with such a line for one term are two leaders in a term.
+// `vote_marker`, if not empty, is the text right before the term number in the line a
+// node writes once its vote is cast (on disk and sent), followed by " for <candidate>"
+// ("vote term " for raft: "vote term 12 for n3"): one node naming two candidates for
+// one term voted twice.
 struct LogRules {
   std::vector<LogPattern> patterns;
   std::string leader_marker;
+  std::string vote_marker;
+  bool empty() const { return patterns.empty() && leader_marker.empty() && vote_marker.empty(); }
 };
 
 struct LogScan {
@@ -51,17 +58,26 @@ struct LogScan {
   int64_t lines = 0;
   int64_t total_matches = 0;        // matching lines, plus the lines of each term's leaders
   int64_t terms_with_two_leaders = 0;
+  int64_t double_votes = 0;  // (node, term) pairs with votes for two or more candidates
+  // Of those, the ones where neither candidate is the voter: these can elect two leaders
+  // of one term. A node that voted for itself lost that candidacy when it restarted, so
+  // its second vote breaks the rule (Figure 2: votedFor is persistent) without that risk.
+  int64_t double_votes_for_others = 0;
   std::vector<LogMatch> matches;  // the first kMaxMatches: pattern lines in file then line
-                                  // order, then the leader lines of each such term
-  // term -> node -> the first line saying the node leads it (filled by scan_log,
+                                  // order, then the leader lines of each such term, then
+                                  // the vote lines of each double vote
+  // term -> node -> the first line saying the node leads it, and node -> term ->
+  // candidate -> the first line saying the node voted for it (filled by scan_log,
   // judged by finish_scan).
   std::map<int64_t, std::map<std::string, LogMatch>> leaders;
+  std::map<std::string, std::map<int64_t, std::map<std::string, LogMatch>>> votes;
 };
 
 // Adds the lines of `in`, labelled `file` ("<node>/<name>"; the node is the part before
 // the first '/'), to `scan`. Call finish_scan once every log is in.
 void scan_log(const std::string& file, std::istream& in, const LogRules& rules, LogScan& scan);
-// Turns the leader lines into matches for every term two or more nodes led.
+// Turns the leader lines into matches for every term two or more nodes led, and the
+// vote lines into matches for every term a node voted in twice.
 void finish_scan(LogScan& scan);
 
 // Scans every <run_dir>/<node>/*.log (node folders and files in name order), labelled

@@ -91,6 +91,8 @@ void add_run_command(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--read-mode", c.read_mode, read_modes_help());
   cmd->add_option("--election-ticks", c.election_ticks,
                   "raft, zab: election timeout drawn from [N, 2N) ticks of 10 ms (default: the server's, 10)");
+  cmd->add_option("--max-entries-per-message", c.max_entries_per_message,
+                  "raft: most log entries per AppendEntries (default: the server's, 64)");
   cmd->add_flag_callback("--etcd-serializable-reads", [&c] { c.read_mode = "serializable"; },
                          "etcd: serializable reads (any member answers from its local state, maybe stale); "
                          "same as --read-mode serializable");

@@ -34,6 +34,10 @@ base::Status validate(const RunConfig& c) {
     return bad("--election-ticks: " + c.target + " has no election timeout of ours to set");
   if (c.election_ticks != 0 && (c.election_ticks < 2 || c.election_ticks > 1000))
     return bad("--election-ticks must be between 2 and 1000");
+  if (c.max_entries_per_message != 0 && !kind->max_entries_per_message)
+    return bad("--max-entries-per-message: " + c.target + " has no such option (raft only)");
+  if (c.max_entries_per_message < 0 || c.max_entries_per_message > 100'000)
+    return bad("--max-entries-per-message must be between 1 and 100000");
   if (std::find(kind->workloads.begin(), kind->workloads.end(), c.workload) == kind->workloads.end())
     return bad("--workload: unknown workload \"" + c.workload + "\" for " + c.target + " (known: " +
                joined(kind->workloads) + ")");
@@ -60,6 +64,7 @@ history::Value to_json(const RunConfig& c) {
       {"bugs", c.bugs},
       {"read_mode", c.read_mode},
       {"election_ticks", c.election_ticks},
+      {"max_entries_per_message", c.max_entries_per_message},
       {"workload", c.workload},
       {"keys", c.keys},
       {"nemesis", c.nemesis},
@@ -96,6 +101,7 @@ base::Result<RunConfig> config_from_json(const history::Value& j) {
     get("bugs", c.bugs);
     get("read_mode", c.read_mode);
     get("election_ticks", c.election_ticks);
+    get("max_entries_per_message", c.max_entries_per_message);
     get("workload", c.workload);
     get("keys", c.keys);
     get("nemesis", c.nemesis);

@@ -23,6 +23,8 @@ struct RunConfig {
   // Election timeout of our consensus servers (raft, zab), in protocol ticks of 10 ms,
   // drawn from [n, 2n); 0: the server's default (10).
   int election_ticks = 0;
+  // Most log entries per AppendEntries of our raft server; 0: the server's default (64).
+  int max_entries_per_message = 0;
 
   std::string workload = "register";  // register | set
   int keys = 4;

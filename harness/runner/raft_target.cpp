@@ -21,6 +21,8 @@ std::unique_ptr<Target> make_kv_target(control::Pool& pool, std::vector<control:
   Options options;
   options.read_mode = config.read_mode;
   if (config.election_ticks > 0) options.election_ticks = config.election_ticks;
+  if constexpr (requires { options.max_entries_per_message; })
+    options.max_entries_per_message = static_cast<uint64_t>(config.max_entries_per_message);
   for (const auto& name : config.bugs)
     if (auto bug = parse_bug(name)) options.bugs.insert(*bug);
   std::vector<targets::common::DeployNode> deploy_nodes;
@@ -76,9 +78,12 @@ TargetKind raft_target_kind() {
   kind.read_modes = {"read-index", "log", "lease"};
   kind.bugs = bug_names(targets::raft::all_bugs());
   kind.election_ticks = true;
+  kind.max_entries_per_message = true;
   kind.log_rules.patterns = our_server_log_patterns();
-  // RaftServer logs "role leader term T" when it wins term T (server.cpp).
+  // RaftServer logs "role leader term T" when it wins term T, and "vote term T for C"
+  // once its vote in term T is on disk and sent (server.cpp).
   kind.log_rules.leader_marker = "role leader term ";
+  kind.log_rules.vote_marker = "vote term ";
   kind.binary = targets::raft::deploy::RaftDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::raft::deploy::RaftDeploy, targets::raft::deploy::DeployOptions>(

@@ -61,6 +61,7 @@ struct TargetKind {
   std::vector<std::string> bugs;        // accepted --bug values
   std::vector<std::string> workloads = {"register", "set"};  // accepted --workload values
   bool election_ticks = false;          // takes --election-ticks
+  bool max_entries_per_message = false;  // takes --max-entries-per-message
   // Lines no healthy server of this kind writes to its log (a panic, a broken
   // invariant), and the line a node writes when it becomes leader of a term: any such
   // pattern, or two leaders of one term, in the node logs makes the run invalid

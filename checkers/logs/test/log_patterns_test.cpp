@@ -6,13 +6,29 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "base/test/temp_dir.h"
 
 namespace faultline::checkers::logs {
 namespace {
 
-const LogRules kPatterns = {{{"panic", "PANIC "}, {"broken invariant", "invariant broken"}}, ""};
+const LogRules kPatterns = {{{"panic", "PANIC "}, {"broken invariant", "invariant broken"}}, "", ""};
+
+const LogRules kVotes = {{}, "", "vote term "};
+
+// Scans each node's log text (labelled "<node>/raft.log", in the order given) and
+// finishes the scan.
+LogScan scan_nodes(const LogRules& rules, const std::vector<std::pair<std::string, std::string>>& logs) {
+  LogScan scan;
+  for (const auto& [node, text] : logs) {
+    std::istringstream in(text);
+    scan_log(node + "/raft.log", in, rules, scan);
+  }
+  finish_scan(scan);
+  return scan;
+}
 
 TEST(LogPatterns, ALogWithoutThePatternsIsValid) {
   std::istringstream in("info: n1: role leader term 3\nwarn: n1: peer n2 unreachable\n");
@@ -68,20 +84,15 @@ TEST(LogPatterns, ARunDirectoryIsScannedNodeByNodeInNameOrder) {
 }
 
 TEST(LogPatterns, TwoNodesLeadingOneTermAreTwoLeadersAndOneNodeTwiceIsNot) {
-  const LogRules rules = {{}, "role leader term "};
-  LogScan scan;
-  std::istringstream n1("info: n1: role leader term 7 leader n1 commit 3\n"
-                        "info: n1: role follower term 8 leader n2 commit 5\n"
-                        "info: n1: role leader term 9 leader n1 commit 6\n");
-  std::istringstream n2("info: n2: role candidate term 8 leader ? commit 4\n"
-                        "info: n2: role leader term 8 leader n2 commit 4\n"
-                        "info: n2: recovered term 8 vote '' commit 4\n"
-                        "info: n2: role leader term 8 leader n2 commit 5\n");
-  std::istringstream n3("info: n3: role leader term 9 leader n3 commit 6\n");
-  scan_log("n1/raft.log", n1, rules, scan);
-  scan_log("n2/raft.log", n2, rules, scan);
-  scan_log("n3/raft.log", n3, rules, scan);
-  finish_scan(scan);
+  const LogScan scan = scan_nodes({{}, "role leader term ", ""},
+                                  {{"n1", "info: n1: role leader term 7 leader n1 commit 3\n"
+                                          "info: n1: role follower term 8 leader n2 commit 5\n"
+                                          "info: n1: role leader term 9 leader n1 commit 6\n"},
+                                   {"n2", "info: n2: role candidate term 8 leader ? commit 4\n"
+                                          "info: n2: role leader term 8 leader n2 commit 4\n"
+                                          "info: n2: recovered term 8 vote '' commit 4\n"
+                                          "info: n2: role leader term 8 leader n2 commit 5\n"},
+                                   {"n3", "info: n3: role leader term 9 leader n3 commit 6\n"}});
   EXPECT_EQ(scan.verdict, Verdict::Invalid);
   EXPECT_EQ(scan.terms_with_two_leaders, 1);  // term 9 (n1, n3); n2 twice in term 8 is one leader
   ASSERT_EQ(scan.matches.size(), 2u);
@@ -89,6 +100,42 @@ TEST(LogPatterns, TwoNodesLeadingOneTermAreTwoLeadersAndOneNodeTwiceIsNot) {
                                        "info: n1: role leader term 9 leader n1 commit 6"}));
   EXPECT_EQ(scan.matches[1].file, "n3/raft.log");
   EXPECT_NE(describe(scan).find("1 terms with two leaders"), std::string::npos) << describe(scan);
+}
+
+TEST(LogPatterns, ANodeVotingForTwoCandidatesInOneTermIsADoubleVoteAndAgainForOneIsNot) {
+  const LogScan scan = scan_nodes(kVotes, {{"n1", "info: n1: vote term 4 for n1\n"
+                                                  "info: n1: vote term 5 for n2\n"
+                                                  "info: n1: recovered term 5 vote '' commit 3\n"
+                                                  "info: n1: vote term 5 for n2\n"
+                                                  "info: n1: vote term 6 for n3\n"
+                                                  "info: n1: recovered term 6 vote '' commit 3\n"
+                                                  "info: n1: vote term 6 for n4\n"
+                                                  "info: n1: vote term 7 for\n"},
+                                           {"n2", "info: n2: vote term 6 for n2\n"}});
+  EXPECT_EQ(scan.verdict, Verdict::Invalid);
+  EXPECT_EQ(scan.double_votes, 1);  // n1 in term 6 (n3, n4); n1 twice for n2 in term 5 is one vote
+  EXPECT_EQ(scan.double_votes_for_others, 1);
+  ASSERT_EQ(scan.matches.size(), 2u);
+  EXPECT_EQ(scan.matches[0], (LogMatch{"n1/raft.log", 5, "n1 voted twice in term 6", "info: n1: vote term 6 for n3"}));
+  EXPECT_EQ(scan.matches[1].line, 7);
+  EXPECT_EQ(to_json(scan)["double_votes"], 1);
+  EXPECT_NE(describe(scan).find("1 double votes (1 for two other nodes)"), std::string::npos) << describe(scan);
+}
+
+TEST(LogPatterns, ACandidateThatRestartedAndVotedForAnotherIsADoubleVoteButNotForTwoOthers) {
+  const LogScan scan = scan_nodes(kVotes, {{"n1", "info: n1: vote term 42 for n1\n"
+                                                  "info: n1: recovered term 42 vote '' commit 3\n"
+                                                  "info: n1: vote term 42 for n3\n"}});
+  EXPECT_EQ(scan.verdict, Verdict::Invalid);
+  EXPECT_EQ(scan.double_votes, 1);
+  EXPECT_EQ(scan.double_votes_for_others, 0);
+}
+
+TEST(LogPatterns, VotesOfDifferentNodesInOneTermAreNotADoubleVote) {
+  const LogScan scan =
+      scan_nodes(kVotes, {{"n1", "info: n1: vote term 6 for n1\n"}, {"n2", "info: n2: vote term 6 for n2\n"}});
+  EXPECT_EQ(scan.verdict, Verdict::Valid);
+  EXPECT_EQ(scan.double_votes, 0);
 }
 
 }  // namespace

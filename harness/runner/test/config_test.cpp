@@ -45,6 +45,19 @@ TEST(RunConfig, ElectionTicksAreOnlyForOurConsensusServers) {
   EXPECT_NE(s.error().message.find("--election-ticks: etcd"), std::string::npos) << s.error().message;
 }
 
+TEST(RunConfig, MaxEntriesPerMessageIsOnlyForOurRaftServer) {
+  RunConfig c;
+  c.max_entries_per_message = 1;
+  EXPECT_TRUE(validate(c).ok());
+  c.max_entries_per_message = -1;
+  EXPECT_FALSE(validate(c).ok());
+  c.max_entries_per_message = 1;
+  c.target = "zab";
+  auto s = validate(c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("--max-entries-per-message: zab"), std::string::npos) << s.error().message;
+}
+
 TEST(RunConfig, JsonRoundTripKeepsWhatCheckingNeeds) {
   RunConfig c;
   c.workload = "set";
@@ -52,6 +65,7 @@ TEST(RunConfig, JsonRoundTripKeepsWhatCheckingNeeds) {
   c.seed = 42;
   c.read_mode = "lease";
   c.election_ticks = 30;
+  c.max_entries_per_message = 1;
   c.delay_ms = 70;
   c.delay_jitter_ms = 20;
   auto back = config_from_json(to_json(c));
@@ -61,6 +75,7 @@ TEST(RunConfig, JsonRoundTripKeepsWhatCheckingNeeds) {
   EXPECT_EQ(back->seed, 42u);
   EXPECT_EQ(back->read_mode, "lease");
   EXPECT_EQ(back->election_ticks, 30);
+  EXPECT_EQ(back->max_entries_per_message, 1);
   EXPECT_EQ(back->delay_ms, 70);
   EXPECT_EQ(back->delay_jitter_ms, 20);
   EXPECT_FALSE(config_from_json(history::Value::array()).ok());

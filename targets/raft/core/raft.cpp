@@ -247,7 +247,12 @@ void Raft::maybe_commit() {
   if (n <= commit_) return;
   // §5.4.2: only an entry of the current term is committed by counting replicas;
   // earlier ones commit with it. The planted bug skips the term check (Figure 8).
-  if (log_.term_at(n) == term_ || has(config_.bugs, Bug::CommitOldTerm)) set_commit(n);
+  if (log_.term_at(n) == term_) {
+    set_commit(n);
+  } else if (has(config_.bugs, Bug::CommitOldTerm)) {
+    set_commit(n);
+    ++old_term_commits_;
+  }
 }
 
 void Raft::update_lease_and_reads() {

@@ -132,6 +132,10 @@ class Raft {
   const NodeId& voted_for() const { return voted_for_; }
   Index commit_index() const { return commit_; }
   Index applied_index() const { return applied_; }
+  // How often this node, as leader, committed an entry of an earlier term by counting
+  // replicas: only the planted commit-old-term does (the servers log it, so a run shows
+  // how often the bug's first step happened even when nothing was lost after it).
+  uint64_t old_term_commits() const { return old_term_commits_; }
   const RaftLog& log() const { return log_; }
   const Config& config() const { return config_; }
   const std::optional<Snapshot>& snapshot() const { return snapshot_; }
@@ -213,6 +217,7 @@ class Raft {
   // Invariant bookkeeping (check_invariants).
   std::string violation_;
   Index highest_commit_seen_ = 0;
+  uint64_t old_term_commits_ = 0;
 };
 
 }  // namespace faultline::targets::raft

@@ -18,6 +18,11 @@ int main(int argc, char** argv) {
   uint64_t snapshot_every = 10000;
   app.add_option("--snapshot-every", snapshot_every, "compact after this many applied entries")
       ->capture_default_str();
+  size_t max_entries_per_message = 64;
+  app.add_option("--max-entries-per-message", max_entries_per_message,
+                 "most log entries one AppendEntries carries (1: one at a time, so a new "
+                 "leader's catch-up of a lagging follower takes one round trip per entry)")
+      ->capture_default_str();
   bool fsync_commit = false;
   app.add_flag("--fsync-commit", fsync_commit,
                "also fsync when only the commit index advanced (slower, no safer: the "
@@ -30,5 +35,6 @@ int main(int argc, char** argv) {
     options.bugs = common::parse_bugs(raft::all_bugs(), flags.bugs);
     options.snapshot_every = snapshot_every;
     options.fsync_commit = fsync_commit;
+    options.max_entries_per_message = max_entries_per_message;
   });
 }

@@ -15,6 +15,7 @@ RaftServer::~RaftServer() = default;
 base::Result<std::unique_ptr<RaftServer>> RaftServer::create(ServerOptions options) {
   if (auto valid = common::validate(options); !valid) return valid.error();
   if (options.snapshot_every == 0) return base::Error{"--snapshot-every must be positive"};
+  if (options.max_entries_per_message == 0) return base::Error{"--max-entries-per-message must be positive"};
   std::unique_ptr<RaftServer> server(new RaftServer(std::move(options)));
   if (auto started = server->start(); !started) return started.error();
   return server;
@@ -39,6 +40,7 @@ base::Status RaftServer::start() {
   config.id = options_.id;
   config.voters = voters;
   config.election_ticks = options_.election_ticks;
+  config.max_entries_per_message = options_.max_entries_per_message;
   configure_reads(config, options_.read_mode, int64_t{options_.tick_ms} * options_.election_ticks);
   config.bugs = options_.bugs;
   NodeOptions node_options;
@@ -84,15 +86,27 @@ void RaftServer::run() {
   io_->serve(
       *node_, *storage_, options_.bugs.count(Bug::AckBeforePersist) != 0,
       [](const Message& message) { return encode_message(message); },
-      [this] { check_invariants_(node_->raft().check_invariants()); }, [this] { log_role_change(); });
+      [this] { check_invariants_(node_->raft().check_invariants()); }, [this] { log_changes(); });
   storage_->sync_all();
   FL_LOG(Info, options_.id << ": stopped (term " << node_->raft().term() << ", commit "
                            << node_->raft().commit_index() << ", " << storage_->syncs_deferred()
                            << " commit-only syncs deferred, " << storage_->syncs() << " syncs)");
 }
 
-void RaftServer::log_role_change() {
+void RaftServer::log_changes() {
   const Raft& raft = node_->raft();
+  if (!raft.voted_for().empty() && (raft.term() != last_vote_term_ || raft.voted_for() != last_vote_)) {
+    last_vote_term_ = raft.term();
+    last_vote_ = raft.voted_for();
+    FL_LOG(Info, options_.id << ": vote term " << last_vote_term_ << " for " << last_vote_);
+  }
+  if (raft.old_term_commits() != last_old_term_commits_) {
+    last_old_term_commits_ = raft.old_term_commits();
+    FL_LOG(Warn, options_.id << ": committed index " << raft.commit_index() << " of term "
+                             << raft.log().term_at(raft.commit_index()).value_or(0) << " in term " << raft.term()
+                             << " by counting replicas (planted bug commit-old-term; "
+                             << last_old_term_commits_ << " such commits)");
+  }
   if (raft.role() == last_role_ && raft.term() == last_term_ && raft.leader() == last_leader_)
     return;
   last_role_ = raft.role();

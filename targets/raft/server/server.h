@@ -22,6 +22,8 @@ struct ServerOptions : common::ServerOptions {
   ReadMode read_mode = ReadMode::ReadIndex;
   Bugs bugs;
   Index snapshot_every = 10000;
+  // Most log entries one AppendEntries carries (Config::max_entries_per_message).
+  size_t max_entries_per_message = 64;
   // Also fsync Readies that only advance the commit index (WalStorage): slower and no
   // safer; the benchmark's baseline.
   bool fsync_commit = false;
@@ -48,7 +50,10 @@ class RaftServer {
   explicit RaftServer(ServerOptions options);
   base::Status start();
   int64_t wall_ms() const;
-  void log_role_change();
+  // After each batch of Readies (so after what they persisted and sent): a line when
+  // the role, term or leader changed, and "vote term T for C" when a vote was cast —
+  // the log checker's leader and vote lines (checkers/logs).
+  void log_changes();
 
   ServerOptions options_;
   std::unique_ptr<WalStorage> storage_;
@@ -57,6 +62,9 @@ class RaftServer {
   Role last_role_ = Role::Follower;
   Term last_term_ = 0;
   NodeId last_leader_;
+  Term last_vote_term_ = 0;
+  NodeId last_vote_;
+  uint64_t last_old_term_commits_ = 0;
   std::unique_ptr<common::ServerIo> io_;  // last: closed first, so no handler outlives the node
 };
 

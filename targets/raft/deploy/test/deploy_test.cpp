@@ -41,6 +41,19 @@ TEST(RaftDeploy, StartArgvNamesTheNodeItsPeersAndOptions) {
   EXPECT_EQ(argv, expected);
 }
 
+TEST(RaftDeploy, MaxEntriesPerMessageIsPassedOnlyWhenSet) {
+  RaftDeploy d;
+  DeployOptions options;
+  auto argv = d.start_argv(kNodes, 0, options);
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "--max-entries-per-message"), argv.end());
+  options.max_entries_per_message = 1;
+  argv = d.start_argv(kNodes, 0, options);
+  auto flag = std::find(argv.begin(), argv.end(), "--max-entries-per-message");
+  ASSERT_NE(flag, argv.end());
+  ASSERT_NE(flag + 1, argv.end());
+  EXPECT_EQ(*(flag + 1), "1");
+}
+
 TEST(RaftDeploy, ClientAddressesUseTheClientPort) {
   const auto addresses = RaftDeploy::client_addresses(kNodes, DeployOptions{});
   ASSERT_EQ(addresses.size(), 3u);
