@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 namespace faultline::checkers::logs {
@@ -13,26 +14,43 @@ namespace fs = std::filesystem;
 namespace {
 
 // The number right after `marker` in `line`, and where it ends; nullopt without both.
-std::optional<std::pair<int64_t, size_t>> term_after(const std::string& line, const std::string& marker) {
+std::optional<std::pair<int64_t, size_t>> number_after(const std::string& line, const std::string& marker) {
   if (marker.empty()) return std::nullopt;
   const size_t at = line.find(marker);
   if (at == std::string::npos) return std::nullopt;
   const char* digits = line.c_str() + at + marker.size();
   char* end = nullptr;
-  const long long term = std::strtoll(digits, &end, 10);
+  const long long number = std::strtoll(digits, &end, 10);
   if (end == digits) return std::nullopt;
-  return std::make_pair(static_cast<int64_t>(term), static_cast<size_t>(end - line.c_str()));
+  return std::make_pair(static_cast<int64_t>(number), static_cast<size_t>(end - line.c_str()));
+}
+
+// "<marker><number><keyword><word>" in `line` ("vote term 12 for n3"): the number and the
+// word; nullopt unless all of it is there.
+std::optional<std::pair<int64_t, std::string>> numbered_word(const std::string& line, const std::string& marker,
+                                                              const std::string& keyword) {
+  auto number = number_after(line, marker);
+  if (!number || line.compare(number->second, keyword.size(), keyword) != 0) return std::nullopt;
+  const size_t from = number->second + keyword.size();
+  std::string word = line.substr(from, line.find_first_of(" \t", from) - from);
+  if (word.empty()) return std::nullopt;
+  return std::make_pair(number->first, std::move(word));
 }
 
 // Adds every holder's first line as a match labelled `what` when `holders` has two or
-// more: two leaders of one term, two candidates of one node's vote.
+// more: two leaders of one term, two candidates of one node's vote, two prefixes applied
+// up to one index. The lines go in file, then line order.
 bool flag_if_shared(std::map<std::string, LogMatch>& holders, const std::string& what, LogScan& scan) {
   if (holders.size() < 2) return false;
   scan.verdict = Verdict::Invalid;
-  for (auto& [holder, match] : holders) {
+  std::vector<LogMatch> lines;
+  for (auto& [holder, match] : holders) lines.push_back(match);
+  std::sort(lines.begin(), lines.end(),
+            [](const LogMatch& a, const LogMatch& b) { return std::tie(a.file, a.line) < std::tie(b.file, b.line); });
+  for (LogMatch& match : lines) {
     ++scan.total_matches;
     match.pattern = what;
-    if (scan.matches.size() < kMaxMatches) scan.matches.push_back(match);
+    if (scan.matches.size() < kMaxMatches) scan.matches.push_back(std::move(match));
   }
   return true;
 }
@@ -55,16 +73,12 @@ void scan_log(const std::string& file, std::istream& in, const LogRules& rules, 
         scan.matches.push_back({file, number, p.name, line.substr(0, kMaxLineChars)});
       break;  // one match per line
     }
-    if (auto led = term_after(line, rules.leader_marker))
-      scan.leaders[led->first].emplace(node, LogMatch{file, number, "", line.substr(0, kMaxLineChars)});
-    if (auto voted = term_after(line, rules.vote_marker)) {
-      static const std::string kFor = " for ";
-      if (line.compare(voted->second, kFor.size(), kFor) != 0) continue;
-      const size_t from = voted->second + kFor.size();
-      const std::string candidate = line.substr(from, line.find_first_of(" \t", from) - from);
-      if (candidate.empty()) continue;
-      scan.votes[node][voted->first].emplace(candidate, LogMatch{file, number, "", line.substr(0, kMaxLineChars)});
-    }
+    const LogMatch here{file, number, "", line.substr(0, kMaxLineChars)};
+    if (auto led = number_after(line, rules.leader_marker)) scan.leaders[led->first].emplace(node, here);
+    if (auto voted = numbered_word(line, rules.vote_marker, " for "))
+      scan.votes[node][voted->first].emplace(voted->second, here);
+    if (auto applied = numbered_word(line, rules.applied_marker, " hash "))
+      scan.applied[applied->first].emplace(applied->second, here);
   }
 }
 
@@ -78,6 +92,9 @@ void finish_scan(LogScan& scan) {
       if (!by_candidate.contains(node)) ++scan.double_votes_for_others;
     }
   }
+  for (auto& [index, by_hash] : scan.applied)
+    if (flag_if_shared(by_hash, "different entries applied up to index " + std::to_string(index), scan))
+      ++scan.indexes_applied_differently;
 }
 
 base::Result<LogScan> scan_run_logs(const fs::path& run_dir, const LogRules& rules) {
@@ -114,6 +131,7 @@ history::Value to_json(const LogScan& scan) {
           {"terms_with_two_leaders", scan.terms_with_two_leaders},
           {"double_votes", scan.double_votes},
           {"double_votes_for_others", scan.double_votes_for_others},
+          {"indexes_applied_differently", scan.indexes_applied_differently},
           {"matches", std::move(matches)}};
 }
 
@@ -126,6 +144,8 @@ std::string describe(const LogScan& scan) {
   if (scan.double_votes > 0)
     s += ", " + std::to_string(scan.double_votes) + " double votes (" +
          std::to_string(scan.double_votes_for_others) + " for two other nodes)";
+  if (scan.indexes_applied_differently > 0)
+    s += ", " + std::to_string(scan.indexes_applied_differently) + " indexes applied differently";
   if (!scan.matches.empty()) {
     const LogMatch& m = scan.matches.front();
     s += "; first " + m.file + ":" + std::to_string(m.line) + " " + m.pattern + ": " +

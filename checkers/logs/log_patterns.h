@@ -6,7 +6,8 @@
 // history can look fine while a server crashed and was restarted by the nemesis, or
 // while two leaders briefly coexisted and the clients never saw it; each makes the run
 // invalid. Likewise one node voting for two candidates in one term (a vote that did not
-// survive a restart). Each target names its patterns, its leader line and its vote line
+// survive a restart), and two different log prefixes applied up to one index (Raft's
+// state machine safety: a committed entry replaced, on one node or between nodes). Each target names its patterns, its leader line and its vote line
 // (harness/runner/target.h). Pure apart from reading the files; thread-compatible.
 
 #include <cstdint>
@@ -44,12 +45,19 @@ inline constexpr size_t kMaxMatches = 100;  // kept in full; the rest only count
 // `vote_marker`, if not empty, is the text right before the term number in the line a
 // node writes once its vote is cast (on disk and sent), followed by " for <candidate>"
 // ("vote term " for raft: "vote term 12 for n3"): one node naming two candidates for
-// one term voted twice.
+// one term voted twice. `applied_marker`, if not empty, is the text right before an index
+// in the line a node writes at checkpoints of what it applied, followed by " hash <H>"
+// with H a hash of the whole log prefix up to that index ("applied index " for raft:
+// "applied index 4800 hash 9f04c2e1d3a7b655"): two hashes for one index, from any nodes
+// or one node at two times, mean different entries were applied.
 struct LogRules {
   std::vector<LogPattern> patterns;
   std::string leader_marker;
   std::string vote_marker;
-  bool empty() const { return patterns.empty() && leader_marker.empty() && vote_marker.empty(); }
+  std::string applied_marker;
+  bool empty() const {
+    return patterns.empty() && leader_marker.empty() && vote_marker.empty() && applied_marker.empty();
+  }
 };
 
 struct LogScan {
@@ -63,21 +71,25 @@ struct LogScan {
   // of one term. A node that voted for itself lost that candidacy when it restarted, so
   // its second vote breaks the rule (Figure 2: votedFor is persistent) without that risk.
   int64_t double_votes_for_others = 0;
+  int64_t indexes_applied_differently = 0;  // checkpoint indexes with two or more hashes
   std::vector<LogMatch> matches;  // the first kMaxMatches: pattern lines in file then line
                                   // order, then the leader lines of each such term, then
-                                  // the vote lines of each double vote
+                                  // the vote lines of each double vote, then the applied
+                                  // lines of each index applied differently
   // term -> node -> the first line saying the node leads it, and node -> term ->
   // candidate -> the first line saying the node voted for it (filled by scan_log,
   // judged by finish_scan).
   std::map<int64_t, std::map<std::string, LogMatch>> leaders;
   std::map<std::string, std::map<int64_t, std::map<std::string, LogMatch>>> votes;
+  std::map<int64_t, std::map<std::string, LogMatch>> applied;  // index -> hash -> first line
 };
 
 // Adds the lines of `in`, labelled `file` ("<node>/<name>"; the node is the part before
 // the first '/'), to `scan`. Call finish_scan once every log is in.
 void scan_log(const std::string& file, std::istream& in, const LogRules& rules, LogScan& scan);
-// Turns the leader lines into matches for every term two or more nodes led, and the
-// vote lines into matches for every term a node voted in twice.
+// Turns the leader lines into matches for every term two or more nodes led, the vote
+// lines into matches for every term a node voted in twice, and the applied lines into
+// matches for every index applied with two hashes.
 void finish_scan(LogScan& scan);
 
 // Scans every <run_dir>/<node>/*.log (node folders and files in name order), labelled

@@ -80,10 +80,12 @@ TargetKind raft_target_kind() {
   kind.election_ticks = true;
   kind.max_entries_per_message = true;
   kind.log_rules.patterns = our_server_log_patterns();
-  // RaftServer logs "role leader term T" when it wins term T, and "vote term T for C"
-  // once its vote in term T is on disk and sent (server.cpp).
+  // RaftServer logs "role leader term T" when it wins term T, "vote term T for C" once
+  // its vote in term T is on disk and sent, and "applied index I hash H" at every
+  // hundredth index it applies (server.cpp).
   kind.log_rules.leader_marker = "role leader term ";
   kind.log_rules.vote_marker = "vote term ";
+  kind.log_rules.applied_marker = "applied index ";
   kind.binary = targets::raft::deploy::RaftDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::raft::deploy::RaftDeploy, targets::raft::deploy::DeployOptions>(

@@ -57,8 +57,9 @@ TEST_F(RunE2e, RaftRegisterUnderPartitionKillPauseClockIsValid) {
   const std::string history((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const char* f : {"start-partition", "start-kill", "start-pause", "start-clock", "heal"})
     EXPECT_NE(history.find(std::string("\"f\":\"") + f + "\""), std::string::npos) << f;
-  // The servers wrote the leader and vote lines the log checker reads (and it found no
-  // two leaders of a term and no double vote, or the run would be invalid).
+  // The servers wrote the leader, vote and applied lines the log checker reads (and it
+  // found no two leaders of a term, no double vote and no index applied differently, or
+  // the run would be invalid).
   std::string logs;
   for (const char* node : {"n1", "n2", "n3", "n4", "n5"}) {
     std::ifstream log(latest / node / "raft.log");
@@ -66,6 +67,7 @@ TEST_F(RunE2e, RaftRegisterUnderPartitionKillPauseClockIsValid) {
   }
   EXPECT_NE(logs.find(": role leader term "), std::string::npos);
   EXPECT_NE(logs.find(": vote term "), std::string::npos);
+  EXPECT_NE(logs.find(": applied index 100 hash "), std::string::npos);
   // The run took its cluster down.
   EXPECT_FALSE(fs::exists(fs::path(state()) / "cluster.json"));
 }

@@ -14,9 +14,10 @@
 namespace faultline::checkers::logs {
 namespace {
 
-const LogRules kPatterns = {{{"panic", "PANIC "}, {"broken invariant", "invariant broken"}}, "", ""};
+const LogRules kPatterns = {{{"panic", "PANIC "}, {"broken invariant", "invariant broken"}}, "", "", ""};
 
-const LogRules kVotes = {{}, "", "vote term "};
+const LogRules kVotes = {{}, "", "vote term ", ""};
+const LogRules kApplied = {{}, "", "", "applied index "};
 
 // Scans each node's log text (labelled "<node>/raft.log", in the order given) and
 // finishes the scan.
@@ -84,7 +85,7 @@ TEST(LogPatterns, ARunDirectoryIsScannedNodeByNodeInNameOrder) {
 }
 
 TEST(LogPatterns, TwoNodesLeadingOneTermAreTwoLeadersAndOneNodeTwiceIsNot) {
-  const LogScan scan = scan_nodes({{}, "role leader term ", ""},
+  const LogScan scan = scan_nodes({{}, "role leader term ", "", ""},
                                   {{"n1", "info: n1: role leader term 7 leader n1 commit 3\n"
                                           "info: n1: role follower term 8 leader n2 commit 5\n"
                                           "info: n1: role leader term 9 leader n1 commit 6\n"},
@@ -136,6 +137,32 @@ TEST(LogPatterns, VotesOfDifferentNodesInOneTermAreNotADoubleVote) {
       scan_nodes(kVotes, {{"n1", "info: n1: vote term 6 for n1\n"}, {"n2", "info: n2: vote term 6 for n2\n"}});
   EXPECT_EQ(scan.verdict, Verdict::Valid);
   EXPECT_EQ(scan.double_votes, 0);
+}
+
+TEST(LogPatterns, TwoHashesForOneAppliedIndexAreDifferentEntriesAppliedAndOneHashIsNot) {
+  const LogScan scan = scan_nodes(kApplied, {{"n1", "info: n1: applied index 100 hash aa\n"
+                                                    "info: n1: applied index 200 hash bb\n"
+                                                    "info: n1: applied index 300 hash cc\n"},
+                                             {"n2", "info: n2: applied index 100 hash aa\n"
+                                                    "info: n2: applied index 200 hash b2\n"},
+                                             {"n3", "info: n3: applied index 300 hash cc\n"
+                                                    "info: n3: applied index 400 hash\n"}});
+  EXPECT_EQ(scan.verdict, Verdict::Invalid);
+  EXPECT_EQ(scan.indexes_applied_differently, 1);  // 200: n1 bb, n2 b2
+  ASSERT_EQ(scan.matches.size(), 2u);
+  EXPECT_EQ(scan.matches[0], (LogMatch{"n1/raft.log", 2, "different entries applied up to index 200",
+                                       "info: n1: applied index 200 hash bb"}));
+  EXPECT_EQ(scan.matches[1].file, "n2/raft.log");
+  EXPECT_EQ(to_json(scan)["indexes_applied_differently"], 1);
+  EXPECT_NE(describe(scan).find("1 indexes applied differently"), std::string::npos) << describe(scan);
+}
+
+TEST(LogPatterns, OneNodeApplyingTwoPrefixesUpToOneIndexAcrossARestartIsCaughtToo) {
+  const LogScan scan = scan_nodes(kApplied, {{"n1", "info: n1: applied index 100 hash aa\n"
+                                                    "info: n1: recovered term 5 vote '' commit 90\n"
+                                                    "info: n1: applied index 100 hash ab\n"}});
+  EXPECT_EQ(scan.verdict, Verdict::Invalid);
+  EXPECT_EQ(scan.indexes_applied_differently, 1);
 }
 
 }  // namespace

@@ -49,6 +49,7 @@ base::Status RaftServer::start() {
   // Election timeouts must differ between nodes and between runs; the seed is logged.
   const uint64_t seed = common::fresh_seed();
   node_ = std::make_unique<KvNode>(config, node_options, disk, seed);
+  last_checkpoint_ = node_->raft().commit_index() / kAppliedCheckpoint * kAppliedCheckpoint;
   FL_LOG(Info, options_.id << ": seed " << seed << ", read mode " << to_string(options_.read_mode)
                            << ", lease " << config.lease_ms << " ms");
   for (Bug bug : options_.bugs) FL_LOG(Warn, options_.id << ": planted bug " << to_string(bug));
@@ -99,6 +100,14 @@ void RaftServer::log_changes() {
     last_vote_term_ = raft.term();
     last_vote_ = raft.voted_for();
     FL_LOG(Info, options_.id << ": vote term " << last_vote_term_ << " for " << last_vote_);
+  }
+  // Chain hashes of the prefix (RaftLog::prefix_hash) are equal on every node exactly when
+  // the prefixes are; an index already folded into a snapshot is skipped.
+  for (Index i = last_checkpoint_ + kAppliedCheckpoint; i <= raft.applied_index(); i += kAppliedCheckpoint) {
+    last_checkpoint_ = i;
+    if (i < raft.log().snapshot_meta().index) continue;
+    FL_LOG(Info, options_.id << ": applied index " << i << " hash " << std::hex << raft.log().prefix_hash(i)
+                             << std::dec);
   }
   if (raft.old_term_commits() != last_old_term_commits_) {
     last_old_term_commits_ = raft.old_term_commits();

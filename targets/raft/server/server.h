@@ -51,9 +51,11 @@ class RaftServer {
   base::Status start();
   int64_t wall_ms() const;
   // After each batch of Readies (so after what they persisted and sent): a line when
-  // the role, term or leader changed, and "vote term T for C" when a vote was cast —
-  // the log checker's leader and vote lines (checkers/logs).
+  // the role, term or leader changed, "vote term T for C" when a vote was cast, and
+  // "applied index I hash H" for each multiple I of kAppliedCheckpoint applied since —
+  // the log checker's leader, vote and applied lines (checkers/logs).
   void log_changes();
+  static constexpr Index kAppliedCheckpoint = 100;
 
   ServerOptions options_;
   std::unique_ptr<WalStorage> storage_;
@@ -65,6 +67,9 @@ class RaftServer {
   Term last_vote_term_ = 0;
   NodeId last_vote_;
   uint64_t last_old_term_commits_ = 0;
+  // The highest checkpoint logged; starts at the recovered commit index (rounded down),
+  // so a restart does not log again what the node applied before.
+  Index last_checkpoint_ = 0;
   std::unique_ptr<common::ServerIo> io_;  // last: closed first, so no handler outlives the node
 };
 
