@@ -358,6 +358,13 @@ void Raft::on_append(const Message& m) {
   }
   const auto term_here = log_.term_at(m.log_index);
   if (!term_here || *term_here != m.log_term) {
+    if (term_here && m.log_index == commit_) {
+      // Leader completeness (§5.4): every leader holds every committed entry, so a
+      // leader whose log differs at our commit index was elected without one (Figure 8).
+      violation_ = "leader " + m.from + " of term " + std::to_string(m.term) + " lacks committed entry " +
+                   std::to_string(m.log_index) + " (term " + std::to_string(*term_here) + " here, " +
+                   std::to_string(m.log_term) + " in its log)";
+    }
     // §5.3: reject; hint where the leader's next attempt can match.
     reply.success = false;
     reply.hint = log_.last_index_with_term_at_most(std::min(m.log_index - 1, log_.last_index()),

@@ -336,6 +336,42 @@ TEST(RaftRead, LeaseHoldsOnlyUntilItsWallClockEnd) {
   EXPECT_TRUE(c["n1"].lease_read().has_value());
 }
 
+// A follower that holds entry 1 (term 1) as committed hears from a leader of term 3
+// whose log has a term-2 entry at 1 (prev of its append): that leader lacks a committed
+// entry, which only a broken election can produce (§5.4, Figure 8). Returns what the
+// follower's invariant check says.
+base::Status follower_check_after_append_with_prev_term(Term prev_term) {
+  Config config;
+  config.id = "n2";
+  config.voters = {"n1", "n2", "n3"};
+  Durable disk;
+  disk.hard_state.term = 2;
+  disk.hard_state.commit = 1;
+  Entry committed;
+  committed.term = 1;
+  committed.index = 1;
+  committed.data = "x";
+  disk.entries = {committed};
+  Raft follower(config, disk, 1);
+  Message append;
+  append.type = MessageType::AppendEntries;
+  append.from = "n3";
+  append.to = "n2";
+  append.term = 3;
+  append.log_index = 1;
+  append.log_term = prev_term;
+  follower.step(append);
+  return follower.check_invariants();
+}
+
+TEST(RaftInvariants, AFollowerFlagsALeaderWhoseLogDiffersAtItsCommitIndex) {
+  const base::Status differs = follower_check_after_append_with_prev_term(2);
+  ASSERT_FALSE(differs.ok());
+  EXPECT_NE(differs.error().message.find("leader n3 of term 3 lacks committed entry 1"), std::string::npos)
+      << differs.error().message;
+  EXPECT_TRUE(follower_check_after_append_with_prev_term(1).ok());
+}
+
 TEST(RaftRegression, PlantedForgetVoteLosesTheVoteOnRestart) {
   TestCluster c(3, {Bug::ForgetVote});
   c.elect("n1");
