@@ -7,7 +7,8 @@
 // while two leaders briefly coexisted and the clients never saw it; each makes the run
 // invalid. Likewise one node voting for two candidates in one term (a vote that did not
 // survive a restart), and two different log prefixes applied up to one index (Raft's
-// state machine safety: a committed entry replaced, on one node or between nodes). Each target names its patterns, its leader line and its vote line
+// state machine safety: a committed entry replaced, on one node or between nodes). Each
+// target names its patterns and its leader, vote and applied lines
 // (harness/runner/target.h). Pure apart from reading the files; thread-compatible.
 
 #include <cstdint>

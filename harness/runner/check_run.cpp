@@ -132,7 +132,7 @@ base::Result<RunResults> check_run_dir(const fs::path& dir) {
   auto results = check_history(*config, history, read->warnings);
   if (!results.ok()) return results;
   // The node logs the teardown collected (nK/*.log), searched for the target's
-  // patterns, leader and vote lines; a run of an unknown target, or one without rules,
+  // patterns, leader, vote and applied lines; a run of an unknown target, or one without rules,
   // skips this.
   if (const TargetKind* kind = find_target_kind(config->target); kind && !kind->log_rules.empty()) {
     auto scan = checkers::logs::scan_run_logs(dir, kind->log_rules);

@@ -63,8 +63,9 @@ struct TargetKind {
   bool election_ticks = false;          // takes --election-ticks
   bool max_entries_per_message = false;  // takes --max-entries-per-message
   // Lines no healthy server of this kind writes to its log (a panic, a broken
-  // invariant), and the line a node writes when it becomes leader of a term: any such
-  // pattern, or two leaders of one term, in the node logs makes the run invalid
+  // invariant), and the lines a node writes when it becomes leader of a term, casts a
+  // vote and passes an applied checkpoint: any such pattern, two leaders of one term, a
+  // double vote or two prefixes applied up to one index makes the run invalid
   // (checkers/logs).
   checkers::logs::LogRules log_rules;
   // The server binary the harness uploads ("faultline-raft"), or empty when the nodes

@@ -252,6 +252,7 @@ void Raft::maybe_commit() {
   } else if (has(config_.bugs, Bug::CommitOldTerm)) {
     set_commit(n);
     ++old_term_commits_;
+    last_old_term_commit_ = n;
   }
 }
 

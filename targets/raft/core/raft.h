@@ -136,6 +136,7 @@ class Raft {
   // replicas: only the planted commit-old-term does (the servers log it, so a run shows
   // how often the bug's first step happened even when nothing was lost after it).
   uint64_t old_term_commits() const { return old_term_commits_; }
+  Index last_old_term_commit() const { return last_old_term_commit_; }  // its index; 0: none
   const RaftLog& log() const { return log_; }
   const Config& config() const { return config_; }
   const std::optional<Snapshot>& snapshot() const { return snapshot_; }
@@ -218,6 +219,7 @@ class Raft {
   std::string violation_;
   Index highest_commit_seen_ = 0;
   uint64_t old_term_commits_ = 0;
+  Index last_old_term_commit_ = 0;
 };
 
 }  // namespace faultline::targets::raft

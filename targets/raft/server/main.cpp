@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   uint64_t snapshot_every = 10000;
   app.add_option("--snapshot-every", snapshot_every, "compact after this many applied entries")
       ->capture_default_str();
-  size_t max_entries_per_message = 64;
+  size_t max_entries_per_message = raft::Config{}.max_entries_per_message;
   app.add_option("--max-entries-per-message", max_entries_per_message,
                  "most log entries one AppendEntries carries (1: one at a time, so a new "
                  "leader's catch-up of a lagging follower takes one round trip per entry)")

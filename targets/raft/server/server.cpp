@@ -111,8 +111,9 @@ void RaftServer::log_changes() {
   }
   if (raft.old_term_commits() != last_old_term_commits_) {
     last_old_term_commits_ = raft.old_term_commits();
-    FL_LOG(Warn, options_.id << ": committed index " << raft.commit_index() << " of term "
-                             << raft.log().term_at(raft.commit_index()).value_or(0) << " in term " << raft.term()
+    const Index index = raft.last_old_term_commit();
+    FL_LOG(Warn, options_.id << ": committed index " << index << " of term "
+                             << raft.log().term_at(index).value_or(0) << " in term " << raft.term()
                              << " by counting replicas (planted bug commit-old-term; "
                              << last_old_term_commits_ << " such commits)");
   }

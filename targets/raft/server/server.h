@@ -23,7 +23,7 @@ struct ServerOptions : common::ServerOptions {
   Bugs bugs;
   Index snapshot_every = 10000;
   // Most log entries one AppendEntries carries (Config::max_entries_per_message).
-  size_t max_entries_per_message = 64;
+  size_t max_entries_per_message = Config{}.max_entries_per_message;
   // Also fsync Readies that only advance the commit index (WalStorage): slower and no
   // safer; the benchmark's baseline.
   bool fsync_commit = false;

@@ -277,6 +277,7 @@ bool commits_old_term_by_counting(Bugs bugs) {
   EXPECT_EQ(commands(c.applied("n2")), 1u);  // "old" commits in the end either way
   // The node's own count (which the server logs) agrees with what the commits showed.
   EXPECT_EQ(c["n1"].old_term_commits() > 0, c.committed_old_term_by_counting("n1"));
+  EXPECT_EQ(c["n1"].last_old_term_commit() > 0, c.committed_old_term_by_counting("n1"));
   return c.committed_old_term_by_counting("n1");
 }
 
