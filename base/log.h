@@ -3,6 +3,8 @@
 // invariant is a bug in faultline itself, so it is logged with its place and the
 // process aborts. Logging goes to stderr; calls are thread-safe (one line at a time).
 
+#include <cstdint>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
@@ -11,7 +13,15 @@ namespace faultline::base {
 enum class LogLevel { Debug, Info, Warn, Error };
 
 void set_log_level(LogLevel level);
+// With timestamps on (the servers turn them on; the controller leaves them off), every
+// line starts with the wall-clock time in UTC to the microsecond and a space:
+// "2026-12-02T17:53:10.123456Z info: n2: ...". A node's log line can then be placed on the
+// run's timeline (the log checker's time of the first anomaly).
+void set_log_timestamps(bool on);
 void log_line(LogLevel level, std::string_view message);
+// The time a line written with timestamps starts with, in microseconds since the Unix
+// epoch; nullopt when the line does not start with one.
+std::optional<int64_t> log_line_time_us(std::string_view line);
 [[noreturn]] void panic(const char* file, int line, std::string_view message);
 
 }  // namespace faultline::base

@@ -7,6 +7,8 @@
 #include <tuple>
 #include <utility>
 
+#include "base/log.h"
+
 namespace faultline::checkers::logs {
 
 namespace fs = std::filesystem;
@@ -40,11 +42,24 @@ std::optional<std::pair<int64_t, std::string>> numbered_word(const std::string& 
 // Adds every holder's first line as a match labelled `what` when `holders` has two or
 // more: two leaders of one term, two candidates of one node's vote, two prefixes applied
 // up to one index. The lines go in file, then line order.
+void anomaly_at(int64_t time_us, LogScan& scan) {
+  if (time_us >= 0 && (scan.first_anomaly_us < 0 || time_us < scan.first_anomaly_us)) scan.first_anomaly_us = time_us;
+}
+
 bool flag_if_shared(std::map<std::string, LogMatch>& holders, const std::string& what, LogScan& scan) {
   if (holders.size() < 2) return false;
   scan.verdict = Verdict::Invalid;
   std::vector<LogMatch> lines;
-  for (auto& [holder, match] : holders) lines.push_back(match);
+  std::vector<int64_t> times;
+  for (auto& [holder, match] : holders) {
+    lines.push_back(match);
+    if (match.time_us >= 0) times.push_back(match.time_us);
+  }
+  // The anomaly began with the second holder's line; undated unless two lines are dated.
+  if (times.size() >= 2) {
+    std::nth_element(times.begin(), times.begin() + 1, times.end());
+    anomaly_at(times[1], scan);
+  }
   std::sort(lines.begin(), lines.end(),
             [](const LogMatch& a, const LogMatch& b) { return std::tie(a.file, a.line) < std::tie(b.file, b.line); });
   for (LogMatch& match : lines) {
@@ -65,15 +80,17 @@ void scan_log(const std::string& file, std::istream& in, const LogRules& rules, 
   while (std::getline(in, line)) {
     ++number;
     ++scan.lines;
+    const int64_t time_us = base::log_line_time_us(line).value_or(-1);
     for (const LogPattern& p : rules.patterns) {
       if (p.text.empty() || line.find(p.text) == std::string::npos) continue;
       ++scan.total_matches;
       scan.verdict = Verdict::Invalid;
+      anomaly_at(time_us, scan);
       if (scan.matches.size() < kMaxMatches)
-        scan.matches.push_back({file, number, p.name, line.substr(0, kMaxLineChars)});
+        scan.matches.push_back({file, number, p.name, line.substr(0, kMaxLineChars), time_us});
       break;  // one match per line
     }
-    const LogMatch here{file, number, "", line.substr(0, kMaxLineChars)};
+    const LogMatch here{file, number, "", line.substr(0, kMaxLineChars), time_us};
     if (auto led = number_after(line, rules.leader_marker)) scan.leaders[led->first].emplace(node, here);
     if (auto voted = numbered_word(line, rules.vote_marker, " for "))
       scan.votes[node][voted->first].emplace(voted->second, here);
@@ -123,7 +140,7 @@ base::Result<LogScan> scan_run_logs(const fs::path& run_dir, const LogRules& rul
 history::Value to_json(const LogScan& scan) {
   history::Value matches = history::Value::array();
   for (const LogMatch& m : scan.matches)
-    matches.push_back({{"file", m.file}, {"line", m.line}, {"pattern", m.pattern}, {"text", m.text}});
+    matches.push_back({{"file", m.file}, {"line", m.line}, {"pattern", m.pattern}, {"text", m.text}, {"time_us", m.time_us}});
   return {{"verdict", std::string(to_string(scan.verdict))},
           {"files", scan.files},
           {"lines", scan.lines},
@@ -132,6 +149,7 @@ history::Value to_json(const LogScan& scan) {
           {"double_votes", scan.double_votes},
           {"double_votes_for_others", scan.double_votes_for_others},
           {"indexes_applied_differently", scan.indexes_applied_differently},
+          {"first_anomaly_us", scan.first_anomaly_us},
           {"matches", std::move(matches)}};
 }
 

@@ -34,6 +34,7 @@ struct LogMatch {
   int64_t line = 0;  // 1-based
   std::string pattern;
   std::string text;  // the line, cut to kMaxLineChars
+  int64_t time_us = -1;  // the line's wall-clock time (base::log_line_time_us); -1: none
   bool operator==(const LogMatch&) const = default;
 };
 
@@ -73,6 +74,10 @@ struct LogScan {
   // its second vote breaks the rule (Figure 2: votedFor is persistent) without that risk.
   int64_t double_votes_for_others = 0;
   int64_t indexes_applied_differently = 0;  // checkpoint indexes with two or more hashes
+  // When the earliest anomaly was written, in wall-clock microseconds, from the lines'
+  // timestamps: a matching line's own time; for two leaders, two votes or two hashes,
+  // the time of the second line (until then there was one). -1: no anomaly, or none dated.
+  int64_t first_anomaly_us = -1;
   std::vector<LogMatch> matches;  // the first kMaxMatches: pattern lines in file then line
                                   // order, then the leader lines of each such term, then
                                   // the vote lines of each double vote, then the applied

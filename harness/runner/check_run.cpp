@@ -138,6 +138,17 @@ base::Result<RunResults> check_run_dir(const fs::path& dir) {
     auto scan = checkers::logs::scan_run_logs(dir, kind->log_rules);
     if (!scan.ok()) return base::Error{scan.error().message};
     results->json["logs"] = checkers::logs::to_json(*scan);
+    // A log anomaly on the history's timeline: its line's wall time less the wall time of
+    // the history's zero (recorded by runs since log lines carry times). Node clocks that a
+    // clock fault skewed shift it by their skew.
+    if (scan->first_anomaly_us >= 0 && test.contains("history_origin_unix_us") &&
+        test.at("history_origin_unix_us").is_number_integer()) {
+      const double at_s =
+          static_cast<double>(scan->first_anomaly_us - test.at("history_origin_unix_us").get<int64_t>()) / 1e6;
+      results->json["logs"]["first_anomaly_s"] = at_s;
+      if (!results->json.contains("first_anomaly_s") || results->json["first_anomaly_s"].get<double>() > at_s)
+        results->json["first_anomaly_s"] = at_s;
+    }
     results->verdict = checkers::combine(results->verdict, scan->verdict);
     results->json["verdict"] = std::string(checkers::to_string(results->verdict));
     results->summary += checkers::logs::describe(*scan);

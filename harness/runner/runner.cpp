@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/atomic_file.h"
 #include "base/clock.h"
 #include "base/random.h"
 #include "base/self_path.h"
@@ -169,6 +170,7 @@ TestOutcome TestRun::run() {
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count()}};
   write_json(*dir / "test.json", test);
+  const fs::path test_json = *dir / "test.json";
   log("run directory " + dir->string() + ", seed " + std::to_string(config_.seed));
 
   // ---- Cluster and nodes.
@@ -234,6 +236,12 @@ TestOutcome TestRun::run() {
     if (error.empty()) {
       // ---- Main phase.
       recorder_ = std::make_unique<Recorder>(std::move(writer), base::real_clock().now_ns());
+      // The wall-clock time of the history's zero, so node log lines (stamped with wall
+      // time) can be placed on the history's timeline by `faultline check`.
+      test["history_origin_unix_us"] = std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count();
+      if (auto s = base::write_file_atomically(test_json, test.dump(2) + "\n"); !s.ok()) note_error(s.error().message);
 
       std::unique_ptr<nemesis::ClockFaults> clock;
       const bool clock_faults =

@@ -2,7 +2,8 @@
 // The command line and the life of every target's server binary (faultline-raft,
 // faultline-zab): the flags they all take (--id, --peers, --client-port, --client-host,
 // --data-dir, --pidfile, --read-mode, --bug NAME..., --tick-ms, --election-ticks), and
-// serve(): write the pidfile, stop cleanly on SIGTERM/SIGINT, remove the pidfile.
+// serve(): log lines with timestamps, write the pidfile, stop cleanly on SIGTERM/SIGINT,
+// remove the pidfile.
 // Exit codes: 0 clean stop, 3 bad flags or a node that cannot start. Called from main
 // only (it installs signal handlers); not thread-safe.
 
@@ -17,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/log.h"
 #include "base/result.h"
 #include "targets/common/bug_table.h"
 #include "targets/common/server_io.h"
@@ -91,6 +93,9 @@ void on_stop_signals(void (*handler)(int));
 // stderr prefixed with `program`.
 template <class Server, class Fill>
 int serve(std::string_view program, const ServerFlags& flags, Fill&& fill) {
+  // Node logs are read after the run on the run's timeline (the log checker dates the
+  // first anomaly), so every line carries its wall-clock time.
+  base::set_log_timestamps(true);
   auto common_options = server_options(flags);
   if (!common_options) {
     std::cerr << program << ": " << common_options.error().message << "\n";

@@ -50,7 +50,7 @@ TEST(LogPatterns, EachMatchingLineIsNamedByFileAndLineAndMakesTheRunInvalid) {
   EXPECT_EQ(scan.verdict, Verdict::Invalid);
   ASSERT_EQ(scan.matches.size(), 2u);
   EXPECT_EQ(scan.matches[0], (LogMatch{"n2/raft.log", 2, "broken invariant",
-                                       "error: n2: invariant broken (planted bug): two leaders in term 7: n2 and n4"}));
+                                       "error: n2: invariant broken (planted bug): two leaders in term 7: n2 and n4", -1}));
   EXPECT_EQ(scan.matches[1].line, 3);
   EXPECT_EQ(scan.matches[1].pattern, "panic");
   EXPECT_NE(describe(scan).find("n2/raft.log:2 broken invariant"), std::string::npos) << describe(scan);
@@ -98,7 +98,7 @@ TEST(LogPatterns, TwoNodesLeadingOneTermAreTwoLeadersAndOneNodeTwiceIsNot) {
   EXPECT_EQ(scan.terms_with_two_leaders, 1);  // term 9 (n1, n3); n2 twice in term 8 is one leader
   ASSERT_EQ(scan.matches.size(), 2u);
   EXPECT_EQ(scan.matches[0], (LogMatch{"n1/raft.log", 3, "two leaders in term 9",
-                                       "info: n1: role leader term 9 leader n1 commit 6"}));
+                                       "info: n1: role leader term 9 leader n1 commit 6", -1}));
   EXPECT_EQ(scan.matches[1].file, "n3/raft.log");
   EXPECT_NE(describe(scan).find("1 terms with two leaders"), std::string::npos) << describe(scan);
 }
@@ -117,7 +117,7 @@ TEST(LogPatterns, ANodeVotingForTwoCandidatesInOneTermIsADoubleVoteAndAgainForOn
   EXPECT_EQ(scan.double_votes, 1);  // n1 in term 6 (n3, n4); n1 twice for n2 in term 5 is one vote
   EXPECT_EQ(scan.double_votes_for_others, 1);
   ASSERT_EQ(scan.matches.size(), 2u);
-  EXPECT_EQ(scan.matches[0], (LogMatch{"n1/raft.log", 5, "n1 voted twice in term 6", "info: n1: vote term 6 for n3"}));
+  EXPECT_EQ(scan.matches[0], (LogMatch{"n1/raft.log", 5, "n1 voted twice in term 6", "info: n1: vote term 6 for n3", -1}));
   EXPECT_EQ(scan.matches[1].line, 7);
   EXPECT_EQ(to_json(scan)["double_votes"], 1);
   EXPECT_NE(describe(scan).find("1 double votes (1 for two other nodes)"), std::string::npos) << describe(scan);
@@ -151,7 +151,7 @@ TEST(LogPatterns, TwoHashesForOneAppliedIndexAreDifferentEntriesAppliedAndOneHas
   EXPECT_EQ(scan.indexes_applied_differently, 1);  // 200: n1 bb, n2 b2
   ASSERT_EQ(scan.matches.size(), 2u);
   EXPECT_EQ(scan.matches[0], (LogMatch{"n1/raft.log", 2, "different entries applied up to index 200",
-                                       "info: n1: applied index 200 hash bb"}));
+                                       "info: n1: applied index 200 hash bb", -1}));
   EXPECT_EQ(scan.matches[1].file, "n2/raft.log");
   EXPECT_EQ(to_json(scan)["indexes_applied_differently"], 1);
   EXPECT_NE(describe(scan).find("1 indexes applied differently"), std::string::npos) << describe(scan);
@@ -163,6 +163,40 @@ TEST(LogPatterns, OneNodeApplyingTwoPrefixesUpToOneIndexAcrossARestartIsCaughtTo
                                                     "info: n1: applied index 100 hash ab\n"}});
   EXPECT_EQ(scan.verdict, Verdict::Invalid);
   EXPECT_EQ(scan.indexes_applied_differently, 1);
+}
+
+// Dated lines ("2026-12-02T17:53:10.000000Z" is 1796233990 s after the epoch).
+TEST(LogPatterns, AMatchingLineDatesTheAnomalyByItsTimestamp) {
+  const LogScan scan = scan_nodes(kPatterns, {{"n1", "2026-12-02T17:53:10.000000Z info: n1: start\n"
+                                                     "2026-12-02T17:53:12.500000Z PANIC raft.cpp:9: x\n"},
+                                              {"n2", "2026-12-02T17:53:14.000000Z PANIC raft.cpp:9: y\n"}});
+  EXPECT_EQ(scan.first_anomaly_us, 1796233992500000);
+  ASSERT_EQ(scan.matches.size(), 2u);
+  EXPECT_EQ(scan.matches[0].time_us, 1796233992500000);
+  EXPECT_EQ(to_json(scan)["first_anomaly_us"], 1796233992500000);
+}
+
+TEST(LogPatterns, TwoLeadersOfATermDateFromTheSecondLeadersLine) {
+  const LogScan scan = scan_nodes({{}, "role leader term ", "", ""},
+                                  {{"n1", "2026-12-02T17:53:11.000000Z info: n1: role leader term 9 leader n1\n"},
+                                   {"n2", "2026-12-02T17:53:15.000000Z info: n2: role leader term 9 leader n2\n"},
+                                   {"n3", "2026-12-02T17:53:13.000000Z info: n3: role leader term 9 leader n3\n"}});
+  EXPECT_EQ(scan.first_anomaly_us, 1796233993000000);  // n3's: from then on n1 and n3 both led term 9
+}
+
+TEST(LogPatterns, AVoteForASecondCandidateDatesTheDoubleVote) {
+  const LogScan scan = scan_nodes(kVotes, {{"n1", "2026-12-02T17:53:10.000000Z info: n1: vote term 6 for n3\n"
+                                                  "2026-12-02T17:53:20.000001Z info: n1: vote term 6 for n4\n"}});
+  EXPECT_EQ(scan.double_votes, 1);
+  EXPECT_EQ(scan.first_anomaly_us, 1796234000000001);
+}
+
+TEST(LogPatterns, UndatedLinesLeaveTheAnomalyUndated) {
+  const LogScan scan = scan_nodes(kApplied, {{"n1", "2026-12-02T17:53:10.000000Z info: n1: applied index 100 hash aa\n"},
+                                             {"n2", "info: n2: applied index 100 hash ab\n"}});
+  EXPECT_EQ(scan.verdict, Verdict::Invalid);
+  EXPECT_EQ(scan.first_anomaly_us, -1);  // the second hash has no time
+  EXPECT_EQ(scan_nodes(kPatterns, {{"n1", "info: n1: start\n"}}).first_anomaly_us, -1);
 }
 
 }  // namespace

@@ -15,10 +15,12 @@ namespace fs = std::filesystem;
 
 class RunDir {
  public:
-  RunDir(const std::string& workload, const std::string& history) : tmp_("run"), path_(tmp_.path()) {
+  RunDir(const std::string& workload, const std::string& history, history::Value test = history::Value::object())
+      : tmp_("run"), path_(tmp_.path()) {
     RunConfig config;
     config.workload = workload;
-    std::ofstream(path_ / "test.json") << history::Value{{"config", to_json(config)}}.dump();
+    test["config"] = to_json(config);
+    std::ofstream(path_ / "test.json") << test.dump();
     std::ofstream(path_ / "history.jsonl") << history;
   }
   const fs::path& path() const { return path_; }
@@ -100,6 +102,40 @@ TEST(CheckRun, APanicInANodeLogMakesAValidHistoryInvalid) {
   EXPECT_EQ(match.at("file"), "n2/raft.log");
   EXPECT_EQ(match.at("line"), 2);
   EXPECT_NE(results->summary.find("n2/raft.log:2 panic"), std::string::npos) << results->summary;
+}
+
+// 1796233990000000 us after the epoch is 2026-12-02T17:53:10Z.
+TEST(CheckRun, ALogAnomalyIsPlacedOnTheHistorysTimelineByItsLineTime) {
+  RunDir dir("register", kValidRegister, {{"history_origin_unix_us", 1796233990000000}});
+  fs::create_directories(dir.path() / "n2");
+  std::ofstream(dir.path() / "n2" / "raft.log") << "2026-12-02T17:53:11.000000Z info: n2: start\n"
+                                                   "2026-12-02T17:53:12.500000Z PANIC raft.cpp:12: check failed\n";
+  auto results = check_run_dir(dir.path());
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  EXPECT_EQ(results->verdict, checkers::Verdict::Invalid);
+  EXPECT_DOUBLE_EQ(results->json.at("logs").at("first_anomaly_s").get<double>(), 2.5);
+  EXPECT_DOUBLE_EQ(results->json.at("first_anomaly_s").get<double>(), 2.5);
+}
+
+TEST(CheckRun, TheEarlierOfTheHistorysAndTheLogsFirstAnomalyCounts) {
+  RunDir dir("register", kStaleRegister, {{"history_origin_unix_us", 1796233990000000}});
+  fs::create_directories(dir.path() / "n2");
+  std::ofstream(dir.path() / "n2" / "raft.log") << "2026-12-02T17:53:12.500000Z PANIC raft.cpp:12: check failed\n";
+  auto results = check_run_dir(dir.path());
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  EXPECT_DOUBLE_EQ(results->json.at("first_anomaly_s").get<double>(), 3e-9);  // the stale read, invoked at 3 ns
+  EXPECT_DOUBLE_EQ(results->json.at("logs").at("first_anomaly_s").get<double>(), 2.5);
+}
+
+TEST(CheckRun, WithoutTheHistorysWallClockOriginALogAnomalyIsNotPlaced) {
+  RunDir dir("register", kValidRegister);
+  fs::create_directories(dir.path() / "n2");
+  std::ofstream(dir.path() / "n2" / "raft.log") << "2026-12-02T17:53:12.500000Z PANIC raft.cpp:12: check failed\n";
+  auto results = check_run_dir(dir.path());
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  EXPECT_EQ(results->verdict, checkers::Verdict::Invalid);
+  EXPECT_FALSE(results->json.at("logs").contains("first_anomaly_s"));
+  EXPECT_FALSE(results->json.contains("first_anomaly_s"));
 }
 
 TEST(CheckRun, MissingTestJsonIsAnErrorNamingTheFile) {
