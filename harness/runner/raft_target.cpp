@@ -101,6 +101,8 @@ TargetKind zab_target_kind() {
   kind.bugs = bug_names(targets::zab::all_bugs());
   kind.election_ticks = true;
   kind.log_rules.patterns = our_server_log_patterns();
+  // One established leader per epoch (Zab's discovery makes a quorum accept the epoch).
+  kind.log_rules.leader_marker = "established leader of epoch ";
   kind.binary = targets::zab::deploy::ZabDeploy{}.binary_name;
   kind.make = [](control::Pool& pool, std::vector<control::NodeSpec> nodes, const RunConfig& config) {
     return make_kv_target<targets::zab::deploy::ZabDeploy, targets::zab::deploy::DeployOptions>(

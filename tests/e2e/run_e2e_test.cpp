@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/e2e/run_fixture.h"
 
 namespace {
@@ -26,6 +28,7 @@ namespace fs = std::filesystem;
 using faultline::tests::q;
 using faultline::tests::sh;
 using faultline::tests::Shell;
+using faultline::tests::slurp;
 
 class RunE2e : public faultline::tests::RunFixture {
  protected:
@@ -157,6 +160,14 @@ TEST_F(RunE2e, ZabSyncReadsUnderPartitionKillPauseClockAreValid) {
   EXPECT_NE(r.output.find("verdict: valid"), std::string::npos);
   const fs::path latest = fs::path(store()) / "latest";
   for (const char* file : {"n1/zab.log", "n5/zab.log"}) EXPECT_TRUE(fs::exists(latest / file)) << file;
+  // The log checker had leader lines to hold to one per epoch, and they are dated.
+  std::string logs;
+  for (const char* node : {"n1", "n2", "n3", "n4", "n5"}) logs += slurp(latest / node / "zab.log");
+  EXPECT_NE(logs.find(": established leader of epoch "), std::string::npos);
+  EXPECT_NE(logs.find("Z info: "), std::string::npos);
+  const auto results = nlohmann::json::parse(slurp(latest / "results.json"), nullptr, false);
+  ASSERT_FALSE(results.is_discarded());
+  EXPECT_EQ(results["logs"]["terms_with_two_leaders"], 0);
 }
 
 TEST_F(RunE2e, ZabSetUnderPartitionKillPauseClockLosesNothing) {

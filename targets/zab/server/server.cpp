@@ -107,6 +107,11 @@ void ZabServer::log_state_change() {
                            << (last_state_ == ServerState::Looking
                                    ? " (" + std::string(zab.looked_because()) + ")"
                                    : std::string()));
+  // Once per establishment: a quorum synced with this leader in this epoch. Zab allows one
+  // established leader per epoch (several prospective ones may log "leading"); the log
+  // checker holds every node to that (harness/runner/raft_target.cpp, zab's leader line).
+  if (zab.established())
+    FL_LOG(Info, options_.id << ": established leader of epoch " << zab.leader_epoch());
 }
 
 }  // namespace faultline::targets::zab::server
