@@ -214,8 +214,9 @@ lines += ["", "Exit codes: 0 valid, 1 invalid, 2 unknown, 3 harness error. Per-r
           "are under $STORE (default /tmp/faultline-bug-matrix[-<target>])."]
 if kept_any:
     lines += ["Rows whose runs are not in this $STORE were kept from an earlier run of the matrix",
-              "(`ONLY=` re-runs just the named rows); *not recorded* marks rows from before the",
-              "found-by column."]
+              "(`ONLY=` re-runs just the named rows), with that run's SEEDS and SECONDS_PER_RUN",
+              "(`git log -p docs/BUGS-FOUND.md` shows them); *not recorded* marks rows from before",
+              "the found-by column."]
 lines += [""]
 if target != "raft":
     lines += [f"What each planted bug changes and breaks: [targets/{target}/BUGS.md](../targets/{target}/BUGS.md)."]
